@@ -1,0 +1,27 @@
+"""
+The shipped patch prior
+=======================
+
+The default prior is a mixture of 200 zero-mean Gaussians over DC-removed 8x8 patches. Each
+component's leading eigenvectors show the structure it models: smooth gradients, edges at
+various orientations, textures. Here are the leading eigenvectors of the most probable
+components.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from skgate import load_default_prior
+
+prior = load_default_prior()
+order = np.argsort(prior.weights_)[::-1][:8]
+
+fig, axes = plt.subplots(len(order), 6, figsize=(6, 8))
+for row, h in zip(axes, order, strict=True):
+    for j, ax in enumerate(row):
+        vector = prior.eigvecs_[h][:, -1 - j].reshape(8, 8)
+        ax.imshow(vector, cmap="gray")
+        ax.set_axis_off()
+    row[0].set_title(f"pi={prior.weights_[h]:.3f}", fontsize=7, loc="left")
+fig.suptitle("Leading eigenvectors of the 8 heaviest components")
+plt.show()

@@ -1,0 +1,350 @@
+"""Patch machinery: extraction, its adjoint (aggregation), coverage, DC removal, sampling.
+
+Notation: ``P_i x`` is the i-th ``p x p`` patch of the image ``x`` as a row of length ``p*p``
+(row-major inside the patch). Patches sit on a grid of top-left corners; with ``stride > 1``
+the last row and column of the grid are snapped to the border so every pixel is covered, and
+an ``offset`` shifts the grid (the first row/column at 0 is kept so the border stays covered).
+
+Extraction ``P`` and aggregation ``P^T`` are exact adjoints:
+``<extract_patches(x), Z> == <x, aggregate_patches(Z)>``.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.utils import check_random_state
+
+from ._validation import check_float_dtype, check_image_2d, check_positive_int
+
+__all__ = [
+    "PatchGrid",
+    "extract_patches",
+    "aggregate_patches",
+    "patch_coverage",
+    "remove_dc",
+    "add_dc",
+    "sample_patches",
+    "load_grey_image",
+]
+
+
+def _axis_positions(length, patch_size, stride, offset):
+    """Top-left corners along one axis such that every one of ``length`` pixels is covered."""
+    last = length - patch_size
+    positions = np.arange(offset % stride if stride > 1 else 0, last + 1, stride)
+    # Snapping to both borders keeps every pixel covered whatever the stride and offset.
+    return np.unique(np.concatenate([[0], positions, [last]])).astype(np.intp)
+
+
+@dataclass(frozen=True)
+class PatchGrid:
+    """The grid of ``patch_size x patch_size`` patches covering an image.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(height, width)`` of the image; both at least ``patch_size``.
+    patch_size : int, default=8
+        Side of the square patches.
+    stride : int, default=1
+        Distance between neighbouring patch corners (1 = all overlapping patches).
+    offset : tuple of int, default=(0, 0)
+        Shift of the grid, taken modulo ``stride``; lets successive passes use different grids.
+
+    Examples
+    --------
+    >>> grid = PatchGrid((10, 12), patch_size=4, stride=3)
+    >>> grid.rows.tolist(), grid.cols.tolist()
+    ([0, 3, 6], [0, 3, 6, 8])
+    >>> grid.n_patches
+    12
+    """
+
+    image_shape: tuple
+    patch_size: int = 8
+    stride: int = 1
+    offset: tuple = (0, 0)
+
+    def __post_init__(self):
+        p = check_positive_int(self.patch_size, "patch_size")
+        stride = check_positive_int(self.stride, "stride")
+        if stride > p:
+            raise ValueError(f"stride={stride} larger than patch_size={p} leaves pixels uncovered")
+        shape = tuple(int(s) for s in self.image_shape)
+        if len(shape) != 2:
+            raise ValueError(f"image_shape must have 2 entries, got {self.image_shape}")
+        if shape[0] < p or shape[1] < p:
+            raise ValueError(f"image of shape {shape} is smaller than patch_size={p}")
+        offset = tuple(int(o) for o in np.broadcast_to(self.offset, (2,)))
+        object.__setattr__(self, "image_shape", shape)
+        object.__setattr__(self, "offset", offset)
+
+    @cached_property
+    def rows(self):
+        """Top-left row of each grid row."""
+        return _axis_positions(self.image_shape[0], self.patch_size, self.stride, self.offset[0])
+
+    @cached_property
+    def cols(self):
+        """Top-left column of each grid column."""
+        return _axis_positions(self.image_shape[1], self.patch_size, self.stride, self.offset[1])
+
+    @property
+    def n_patches(self):
+        return len(self.rows) * len(self.cols)
+
+    @property
+    def n_features(self):
+        return self.patch_size * self.patch_size
+
+    def row_chunks(self, max_patches=None):
+        """Slices of grid rows holding at most ``max_patches`` patches each (at least one row)."""
+        n_rows = len(self.rows)
+        rows_per_chunk = n_rows if max_patches is None else max(1, max_patches // len(self.cols))
+        return [slice(i, min(i + rows_per_chunk, n_rows)) for i in range(0, n_rows, rows_per_chunk)]
+
+    def extract(self, image, grid_rows=slice(None), dtype=np.float64):
+        """Patch rows ``(n, p*p)`` of ``image`` for the grid rows ``grid_rows`` (a slice)."""
+        p = self.patch_size
+        image = np.asarray(image, dtype=dtype)
+        windows = sliding_window_view(image, (p, p))
+        picked = windows[np.ix_(self.rows[grid_rows], self.cols)]
+        return picked.reshape(-1, p * p)
+
+    def aggregate_into(self, out, patches, grid_rows=slice(None)):
+        """Add patch rows (for grid rows ``grid_rows``) into the image ``out`` in place."""
+        p = self.patch_size
+        rows = self.rows[grid_rows]
+        cols = self.cols
+        blocks = np.asarray(patches).reshape(len(rows), len(cols), p, p)
+        # A loop over the p*p offsets inside a patch, each a vectorised scatter over all patches;
+        # corners along an axis are distinct, so a fancy-indexed += never hits a pixel twice.
+        for a in range(p):
+            for b in range(p):
+                out[np.ix_(rows + a, cols + b)] += blocks[:, :, a, b]
+        return out
+
+    def coverage(self, dtype=np.float64):
+        """Number of patches covering each pixel."""
+        count = np.zeros(self.image_shape, dtype=dtype)
+        p = self.patch_size
+        row_hits = np.zeros(self.image_shape[0], dtype=dtype)
+        col_hits = np.zeros(self.image_shape[1], dtype=dtype)
+        for a in range(p):
+            np.add.at(row_hits, self.rows + a, 1)
+            np.add.at(col_hits, self.cols + a, 1)
+        count[:] = np.outer(row_hits, col_hits)
+        return count
+
+
+def extract_patches(image, patch_size=8, stride=1, offset=(0, 0), dtype=np.float64):
+    """Extract overlapping square patches of a 2-D image as rows.
+
+    Parameters
+    ----------
+    image : (M, N) array_like
+        Grey image. Integer images are converted to float as by
+        :func:`skimage.util.img_as_float`.
+    patch_size : int, default=8
+        Side ``p`` of the square patches.
+    stride : int, default=1
+        Step between patch corners. The last row/column of patches is snapped to the border so
+        every pixel is covered even when ``M - p`` is not a multiple of ``stride``.
+    offset : int or tuple of int, default=(0, 0)
+        Shift of the patch grid (modulo ``stride``).
+    dtype : {np.float64, np.float32}, default=np.float64
+        Type of the returned rows.
+
+    Returns
+    -------
+    patches : (n_patches, p*p) ndarray
+        One row per patch, grid rows first, pixels row-major inside each patch.
+
+    See Also
+    --------
+    aggregate_patches : the adjoint operation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image = np.arange(16.0).reshape(4, 4)
+    >>> extract_patches(image, patch_size=2, stride=2)
+    array([[ 0.,  1.,  4.,  5.],
+           [ 2.,  3.,  6.,  7.],
+           [ 8.,  9., 12., 13.],
+           [10., 11., 14., 15.]])
+    """
+    dtype = check_float_dtype(dtype)
+    p = check_positive_int(patch_size, "patch_size")
+    image = check_image_2d(image, min_shape=(p, p))
+    grid = PatchGrid(image.shape, p, stride, offset)
+    return grid.extract(image, dtype=dtype)
+
+
+def _check_patch_rows(patches, grid, name="patches"):
+    patches = np.asarray(patches)
+    expected = (grid.n_patches, grid.n_features)
+    if patches.shape != expected:
+        raise ValueError(
+            f"{name} must have shape {expected} for image_shape={grid.image_shape}, "
+            f"patch_size={grid.patch_size}, stride={grid.stride}; got {patches.shape}"
+        )
+    if not np.issubdtype(patches.dtype, np.floating):
+        patches = patches.astype(np.float64)
+    return patches
+
+
+def aggregate_patches(patches, image_shape, patch_size=8, stride=1, offset=(0, 0)):
+    """Sum patch rows back into an image: the adjoint of :func:`extract_patches`.
+
+    Parameters
+    ----------
+    patches : (n_patches, p*p) array_like
+        Rows in the order :func:`extract_patches` returns them.
+    image_shape : tuple of int
+        Shape ``(M, N)`` of the image.
+    patch_size, stride, offset
+        The grid, as in :func:`extract_patches`.
+
+    Returns
+    -------
+    image : (M, N) ndarray
+        Sum over patches of each patch placed at its position (float64 unless ``patches`` is
+        float32). Divide by :func:`patch_coverage` to average.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ones = np.ones((9, 4))
+    >>> aggregate_patches(ones, (4, 4), patch_size=2, stride=1)
+    array([[1., 2., 2., 1.],
+           [2., 4., 4., 2.],
+           [2., 4., 4., 2.],
+           [1., 2., 2., 1.]])
+    """
+    grid = PatchGrid(tuple(image_shape), patch_size, stride, offset)
+    patches = _check_patch_rows(patches, grid)
+    out = np.zeros(grid.image_shape, dtype=np.result_type(patches.dtype, np.float32))
+    return grid.aggregate_into(out, patches)
+
+
+def patch_coverage(image_shape, patch_size=8, stride=1, offset=(0, 0)):
+    """Number of patches of the grid covering each pixel (always >= 1).
+
+    Examples
+    --------
+    >>> patch_coverage((3, 5), patch_size=2, stride=2)
+    array([[1., 2., 2., 2., 1.],
+           [1., 2., 2., 2., 1.],
+           [1., 2., 2., 2., 1.]])
+    """
+    return PatchGrid(tuple(image_shape), patch_size, stride, offset).coverage()
+
+
+def remove_dc(patches):
+    """Split patch rows into zero-mean rows and their means (DC).
+
+    Returns
+    -------
+    centred : ndarray, same shape as ``patches``
+    means : (n_patches, 1) ndarray
+
+    Examples
+    --------
+    >>> centred, means = remove_dc([[1.0, 3.0], [2.0, 2.0]])
+    >>> centred.tolist(), means.ravel().tolist()
+    ([[-1.0, 1.0], [0.0, 0.0]], [2.0, 2.0])
+    """
+    patches = np.asarray(patches)
+    if not np.issubdtype(patches.dtype, np.floating):
+        patches = patches.astype(np.float64)
+    means = patches.mean(axis=1, keepdims=True)
+    return patches - means, means
+
+
+def add_dc(centred, means):
+    """Inverse of :func:`remove_dc`: add each row's mean back."""
+    return np.asarray(centred) + np.asarray(means).reshape(-1, 1)
+
+
+def load_grey_image(source):
+    """Read an image file (or take an array) as a 2-D float grey image.
+
+    Colour images are converted with :func:`skimage.color.rgb2gray` (ITU-R 709 luma weights
+    0.2125, 0.7154, 0.0721); an alpha channel is dropped.
+    """
+    from skimage.color import rgb2gray, rgba2rgb
+
+    if isinstance(source, (str, Path)):
+        from skimage.io import imread
+
+        image = imread(source)
+        name = f"image {source}"
+    else:
+        image = np.asarray(source)
+        name = "image"
+    if image.ndim == 3 and image.shape[-1] == 4:
+        image = rgba2rgb(image)
+    if image.ndim == 3 and image.shape[-1] == 3:
+        image = rgb2gray(image)
+    return check_image_2d(image, name=name)
+
+
+def sample_patches(images, n_patches, patch_size=8, random_state=None, dtype=np.float64):
+    """Draw random ``p x p`` patches from a collection of grey images, for training a prior.
+
+    Patches are spread over the images in proportion to how many patch positions each has,
+    so every position of the collection is equally likely.
+
+    Parameters
+    ----------
+    images : array_like or sequence of (array_like or path)
+        A 2-D image, or a sequence of 2-D images and/or image file paths. Colour images and
+        files are converted to grey (see :func:`load_grey_image`).
+    n_patches : int
+        Number of patches to draw.
+    patch_size : int, default=8
+    random_state : int, RandomState instance or None
+        Controls which patches are drawn.
+    dtype : {np.float64, np.float32}
+
+    Returns
+    -------
+    patches : (n_patches, patch_size**2) ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image = np.random.default_rng(0).random((32, 32))
+    >>> sample_patches([image, image.T], n_patches=5, patch_size=8, random_state=0).shape
+    (5, 64)
+    """
+    n_patches = check_positive_int(n_patches, "n_patches")
+    p = check_positive_int(patch_size, "patch_size")
+    dtype = check_float_dtype(dtype)
+    rng = check_random_state(random_state)
+    if isinstance(images, (str, Path)) or (isinstance(images, np.ndarray) and images.ndim == 2):
+        images = [images]
+    images = list(images)
+    if not images:
+        raise ValueError("images is empty")
+
+    greys = [load_grey_image(source).astype(dtype, copy=False) for source in images]
+    for img in greys:
+        if img.shape[0] < p or img.shape[1] < p:
+            raise ValueError(f"an image of shape {img.shape} is smaller than patch_size={p}")
+    sizes = np.array([(g.shape[0] - p + 1) * (g.shape[1] - p + 1) for g in greys], float)
+    counts = rng.multinomial(n_patches, sizes / sizes.sum())
+
+    out = np.empty((n_patches, p * p), dtype=dtype)
+    start = 0
+    for image, count in zip(greys, counts, strict=True):
+        windows = sliding_window_view(image, (p, p))
+        flat = rng.randint(0, windows.shape[0] * windows.shape[1], size=count)
+        rows, cols = np.divmod(flat, windows.shape[1])
+        out[start : start + count] = windows[rows, cols].reshape(count, p * p)
+        start += count
+    return out

@@ -1,0 +1,478 @@
+"""``GMMPatchPrior``: a zero-mean Gaussian mixture over (DC-removed) image patches.
+
+The model, in the notation of the code: a patch row ``x`` (length ``d = p*p``) is mapped to
+coordinates ``y = x @ B`` of the zero-mean subspace (``B`` is an orthonormal ``d x d'`` basis
+orthogonal to the constant patch, ``d' = d - 1``; with ``remove_dc=False`` ``B = I``). Then
+
+    p(y) = sum_h pi_h N(y; 0, C_h),     C_h = V_h diag(s_h) V_h^T.
+
+Because ``B`` is orthogonal to the constant patch, ``x @ B`` removes the DC by itself, and the
+patch-space eigenvectors ``U_h = B V_h`` (``eigvecs_``) score raw patch rows directly.
+
+EM runs on float32 chunks: the quadratic forms ``y^T M_h y`` of all components are one GEMM of
+the packed outer products ``[y_j y_k]_{j<=k}`` with the packed matrices ``M_h``, and the M-step's
+weighted second moments are the transposed GEMM on the same packed chunk, so each EM iteration
+reads every patch once and does two well-shaped GEMMs.
+"""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.linalg import helmert
+from scipy.special import logsumexp
+from sklearn.base import BaseEstimator, DensityMixin, _fit_context
+from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["GMMPatchPrior", "dc_free_basis"]
+
+_LOG_2PI = np.log(2.0 * np.pi)
+# Rows of the (n, K * d') coefficient block built per chunk when scoring; bounds memory to tens
+# of MB whatever the number of patches.
+_SCORE_BLOCK_ELEMENTS = 1 << 22
+
+
+def dc_free_basis(n_features, remove_dc=True):
+    """Orthonormal basis ``B`` (``d x d'``) of the space the prior models.
+
+    With ``remove_dc`` it spans the patches with zero mean (a Helmert basis, ``d' = d - 1``),
+    otherwise it is the identity.
+    """
+    if not remove_dc:
+        return np.eye(n_features)
+    return helmert(n_features, full=False).T
+
+
+def _packed_outer(Y, out=None):
+    """Rows of the packed outer products ``[y_j y_k]_{j <= k}`` (row-major upper triangle).
+
+    Built from contiguous column slices: fancy indexing with ``triu_indices`` costs more than
+    the GEMM that consumes the result.
+    """
+    n, d = Y.shape
+    if out is None:
+        out = np.empty((n, d * (d + 1) // 2), dtype=Y.dtype)
+    start = 0
+    for j in range(d):
+        width = d - j
+        np.multiply(Y[:, j : j + 1], Y[:, j:], out=out[:, start : start + width])
+        start += width
+    return out
+
+
+def _pack_symmetric(M):
+    """Packed upper triangles of the ``(K, d, d)`` symmetric ``M`` for use against
+    :func:`_packed_outer`: off-diagonal entries doubled. Returns ``(d(d+1)/2, K)``."""
+    d = M.shape[-1]
+    iu = np.triu_indices(d)
+    factor = np.where(iu[0] == iu[1], 1.0, 2.0)
+    return (M[:, iu[0], iu[1]] * factor).T
+
+
+def _unpack_symmetric(packed, d):
+    """Inverse of the packing of second moments: ``(K, d(d+1)/2)`` -> ``(K, d, d)``."""
+    K = packed.shape[0]
+    iu = np.triu_indices(d)
+    out = np.zeros((K, d, d))
+    out[:, iu[0], iu[1]] = packed
+    out[:, iu[1], iu[0]] = packed
+    return out
+
+
+class GMMPatchPrior(DensityMixin, BaseEstimator):
+    """Gaussian mixture prior over image patches with zero-mean components (EPLL's prior).
+
+    Patches are modelled with their mean (DC) removed, as in Zoran & Weiss (2011): every
+    component is a zero-mean Gaussian in the ``d - 1`` dimensional subspace of zero-mean
+    patches. Fitting is expectation-maximisation on float32 chunks (see the module notes).
+
+    Parameters
+    ----------
+    n_components : int, default=200
+        Number of mixture components.
+    patch_size : int or None, default=8
+        Side of the square patches; ``fit`` then requires ``patch_size**2`` features. With
+        ``None`` any number of features is accepted (vectors rather than patches).
+    remove_dc : bool, default=True
+        Model patches with their mean removed (in the zero-mean subspace). With ``False`` the
+        zero-mean mixture is fitted to the raw rows.
+    reg_covar : float, default=1e-6
+        Non-negative value added to the diagonal of every covariance (in the modelled
+        subspace), keeping them positive definite.
+    max_iter : int, default=100
+        Maximum number of EM iterations.
+    tol : float, default=1e-3
+        EM stops when the mean log-likelihood per patch improves by less than ``tol``.
+    init_params : {"kmeans", "random"}, default="kmeans"
+        Initial responsibilities: ``"kmeans"`` clusters a subsample of sign-normalised unit
+        patches (components are zero-mean, so ``x`` and ``-x`` belong together); ``"random"``
+        draws random responsibilities.
+    warm_start : bool, default=False
+        Start EM from the current fit (same number of components and features) instead of a
+        fresh initialisation; used to refine a prior fitted on few patches with more patches.
+    chunk_size : int, default=16384
+        Patches per float32 block in EM; bounds the memory of one iteration.
+    random_state : int, RandomState instance or None, default=None
+        Controls the initialisation and :meth:`sample`.
+    verbose : int, default=0
+        Print the log-likelihood and time of each EM iteration when positive.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+        Mixing proportions ``pi_h``.
+    covariances_ : ndarray of shape (n_components, n_features, n_features)
+        Component covariances in patch space (singular along the DC direction when
+        ``remove_dc``).
+    eigvals_ : ndarray of shape (n_components, n_dims)
+        Eigenvalues of each covariance in the modelled subspace (``n_dims = n_features - 1``
+        with ``remove_dc``), ascending.
+    eigvecs_ : ndarray of shape (n_components, n_features, n_dims)
+        The matching eigenvectors as patch-space columns (orthogonal to the constant patch
+        when ``remove_dc``); ``X @ eigvecs_[h]`` are the coefficients of DC-removed patches.
+    n_features_in_ : int
+    converged_ : bool
+    n_iter_ : int
+        EM iterations run by the last ``fit``.
+    lower_bound_ : float
+        Mean log-likelihood per patch of the training data at the last E-step.
+
+    See Also
+    --------
+    sklearn.mixture.GaussianMixture : general mixtures (free means), the reference this
+        estimator is benchmarked against.
+
+    References
+    ----------
+    .. [1] D. Zoran and Y. Weiss, "From learning models of natural image patches to whole
+       image restoration", ICCV 2011.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgate import GMMPatchPrior
+    >>> from skgate.patches import sample_patches
+    >>> rng = np.random.default_rng(0)
+    >>> image = rng.random((64, 64))
+    >>> X = sample_patches(image, 2000, patch_size=4, random_state=0)
+    >>> prior = GMMPatchPrior(n_components=3, patch_size=4, random_state=0).fit(X)
+    >>> prior.covariances_.shape
+    (3, 16, 16)
+    >>> prior.predict_proba(X[:2]).sum(axis=1).round(6).tolist()
+    [1.0, 1.0]
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "patch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "remove_dc": ["boolean"],
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0.0, None, closed="left")],
+        "init_params": [StrOptions({"kmeans", "random"})],
+        "warm_start": ["boolean"],
+        "chunk_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=200,
+        *,
+        patch_size=8,
+        remove_dc=True,
+        reg_covar=1e-6,
+        max_iter=100,
+        tol=1e-3,
+        init_params="kmeans",
+        warm_start=False,
+        chunk_size=16384,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.patch_size = patch_size
+        self.remove_dc = remove_dc
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.tol = tol
+        self.init_params = init_params
+        self.warm_start = warm_start
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+    def _check_feature_count(self, n_features):
+        if self.patch_size is not None and n_features != self.patch_size**2:
+            raise ValueError(
+                f"X has {n_features} features but patch_size={self.patch_size} needs "
+                f"patch_size**2 = {self.patch_size**2}"
+            )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the mixture to patch rows by EM.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Patch rows (e.g. from :func:`skgate.patches.sample_patches`); float32 input is
+            not copied to float64.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : GMMPatchPrior
+        """
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=2,
+            ensure_min_features=2 if self.remove_dc else 1,
+        )
+        n_samples, n_features = X.shape
+        self._check_feature_count(n_features)
+        if n_samples < self.n_components:
+            raise ValueError(
+                f"Expected n_samples >= n_components but got n_components = "
+                f"{self.n_components}, n_samples = {n_samples}"
+            )
+        basis = dc_free_basis(n_features, self.remove_dc)
+        Y = (X @ basis.astype(X.dtype)).astype(np.float32, copy=False)
+        rng = check_random_state(self.random_state)
+
+        warm = self.warm_start and hasattr(self, "weights_")
+        if warm and self.weights_.shape[0] != self.n_components:
+            raise ValueError(
+                "warm_start needs the same n_components as the previous fit: "
+                f"{self.weights_.shape[0]} != {self.n_components}"
+            )
+        if warm:
+            weights = self.weights_
+            covs = np.einsum("dj,kde,ei->kji", basis, self.covariances_, basis)
+        else:
+            weights, covs = self._initialize(Y, rng)
+
+        self.converged_ = False
+        previous = -np.inf
+        lower_bound = -np.inf
+        for n_iter in range(1, self.max_iter + 1):
+            tic = time.perf_counter()
+            lower_bound, counts, moments = self._e_step_statistics(Y, weights, covs)
+            weights, covs = self._m_step(counts, moments, n_samples)
+            if self.verbose:
+                print(
+                    f"EM iteration {n_iter:3d}: mean log-likelihood {lower_bound:.5f} "
+                    f"({time.perf_counter() - tic:.1f} s)",
+                    flush=True,
+                )
+            if abs(lower_bound - previous) < self.tol:
+                self.converged_ = True
+                break
+            previous = lower_bound
+        if not self.converged_:
+            warnings.warn(
+                f"EM did not converge in max_iter={self.max_iter} iterations; "
+                "increase max_iter or tol.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        self.n_iter_ = n_iter
+        self.lower_bound_ = float(lower_bound)
+        self._set_mixture(weights, covs, basis)
+        return self
+
+    def _initialize(self, Y, rng):
+        """Weights and covariances from initial (hard or random) responsibilities."""
+        n, d = Y.shape
+        K = self.n_components
+        n_sub = min(n, max(20 * K, 10000))
+        sub = Y[rng.choice(n, n_sub, replace=False)].astype(np.float64)
+        if self.init_params == "kmeans":
+            norms = np.linalg.norm(sub, axis=1, keepdims=True)
+            unit = np.divide(sub, norms, out=np.zeros_like(sub), where=norms > 0)
+            # x and -x have the same density under a zero-mean Gaussian: fold the sign.
+            pivot = unit[np.arange(n_sub), np.argmax(np.abs(unit), axis=1)]
+            unit *= np.where(pivot < 0, -1.0, 1.0)[:, None]
+            labels = KMeans(
+                n_clusters=K, n_init=1, max_iter=50, random_state=rng.randint(2**31 - 1)
+            ).fit_predict(unit)
+            resp = np.zeros((n_sub, K))
+            resp[np.arange(n_sub), labels] = 1.0
+        else:
+            resp = rng.uniform(size=(n_sub, K))
+            resp /= resp.sum(axis=1, keepdims=True)
+        counts = resp.sum(axis=0)
+        moments = _unpack_symmetric(resp.T @ _packed_outer(sub), d)
+        # Shrink small clusters towards the global covariance so none starts degenerate.
+        shrink = float(d)
+        global_cov = sub.T @ sub / n_sub
+        covs = (moments + shrink * global_cov) / (counts + shrink)[:, None, None]
+        covs += self.reg_covar * np.eye(d)
+        weights = (counts + 1.0) / (n_sub + K)
+        return weights, covs
+
+    def _e_step_statistics(self, Y, weights, covs):
+        """Mean log-likelihood, responsibility counts and packed second moments."""
+        n, d = Y.shape
+        eigvals, eigvecs = np.linalg.eigh(covs)
+        precisions = np.einsum("kij,kj,klj->kil", eigvecs, 1.0 / eigvals, eigvecs)
+        quad = _pack_symmetric(-0.5 * precisions).astype(np.float32)
+        const = np.log(weights) - 0.5 * (np.log(eigvals).sum(axis=1) + d * _LOG_2PI)
+        counts = np.zeros(self.n_components)
+        moments = np.zeros((self.n_components, quad.shape[0]))
+        total = 0.0
+        packed = None
+        for start in range(0, n, self.chunk_size):
+            chunk = Y[start : start + self.chunk_size]
+            if packed is None or packed.shape[0] != chunk.shape[0]:
+                packed = np.empty((chunk.shape[0], quad.shape[0]), dtype=np.float32)
+            _packed_outer(chunk, out=packed)
+            log_prob = (packed @ quad).astype(np.float64) + const
+            log_norm = logsumexp(log_prob, axis=1)
+            resp = np.exp(log_prob - log_norm[:, None])
+            total += log_norm.sum()
+            counts += resp.sum(axis=0)
+            moments += resp.T.astype(np.float32) @ packed
+        return total / n, counts, moments
+
+    def _m_step(self, counts, moments, n_samples):
+        d = int(round((np.sqrt(8 * moments.shape[1] + 1) - 1) / 2))
+        counts = counts + 10 * np.finfo(float).eps
+        covs = _unpack_symmetric(moments, d) / counts[:, None, None]
+        covs += self.reg_covar * np.eye(d)
+        return counts / counts.sum(), covs
+
+    def _set_mixture(self, weights, covs_subspace, basis):
+        """Store the fitted mixture and its cached eigendecompositions (patch space)."""
+        eigvals, eigvecs = np.linalg.eigh(covs_subspace)
+        if not np.all(eigvals > 0):
+            raise ValueError("a covariance is not positive definite; increase reg_covar")
+        self.weights_ = np.asarray(weights, dtype=np.float64)
+        self.eigvals_ = eigvals
+        self.eigvecs_ = np.einsum("dj,kji->kdi", basis, eigvecs)
+        self.covariances_ = np.einsum("kdi,ki,kei->kde", self.eigvecs_, eigvals, self.eigvecs_)
+
+    # ------------------------------------------------------------------ inference
+    def _validate_X(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return X
+
+    @staticmethod
+    def _check_noise_var(noise_var):
+        if isinstance(noise_var, bool) or not isinstance(noise_var, Real):
+            raise TypeError(f"noise_var must be a real number, got {type(noise_var).__name__}")
+        if not np.isfinite(noise_var) or noise_var < 0:
+            raise ValueError(f"noise_var must be finite and >= 0, got {noise_var}")
+        return float(noise_var)
+
+    def _estimate_weighted_log_prob(self, X, noise_var=0.0):
+        """``log pi_h + log N(x - m; 0, C_h + noise_var I)`` for every patch and component.
+
+        Computed in the dtype of ``X`` (float32 input stays float32) in blocks that bound the
+        ``(n, K * d')`` coefficient array.
+        """
+        K, d, n_dims = self.eigvecs_.shape
+        variances = self.eigvals_ + noise_var
+        const = np.log(self.weights_) - 0.5 * (np.log(variances).sum(axis=1) + n_dims * _LOG_2PI)
+        # Whitened projections: the squared norm of x @ W_h is the Mahalanobis distance.
+        whiten = self.eigvecs_ / np.sqrt(variances)[:, None, :]
+        whiten = whiten.transpose(1, 0, 2).reshape(d, K * n_dims).astype(X.dtype)
+        out = np.empty((X.shape[0], K), dtype=np.float64)
+        block = max(1, _SCORE_BLOCK_ELEMENTS // (K * n_dims))
+        for start in range(0, X.shape[0], block):
+            coefs = (X[start : start + block] @ whiten).reshape(-1, K, n_dims)
+            sq = np.einsum("nkj,nkj->nk", coefs, coefs)
+            out[start : start + block] = const - 0.5 * sq
+        return out
+
+    def score_samples(self, X, noise_var=0.0):
+        """Log-density of each patch (of its DC-removed part, in the modelled subspace).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        noise_var : float, default=0.0
+            Score under the noisy model ``N(0, C_h + noise_var I)``, i.e. the density of a
+            patch observed with white noise of that variance.
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+        """
+        X = self._validate_X(X)
+        noise_var = self._check_noise_var(noise_var)
+        return logsumexp(self._estimate_weighted_log_prob(X, noise_var), axis=1)
+
+    def score(self, X, y=None):
+        """Mean log-density per patch of ``X``."""
+        return float(self.score_samples(X).mean())
+
+    def predict_proba(self, X, noise_var=0.0):
+        """Posterior probability of each component for each patch.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        noise_var : float, default=0.0
+            Posterior of a patch seen with white noise of this variance (components
+            ``N(0, C_h + noise_var I)``); EPLL's gating at penalty ``beta`` uses ``1/beta``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_components)
+        """
+        X = self._validate_X(X)
+        noise_var = self._check_noise_var(noise_var)
+        log_prob = self._estimate_weighted_log_prob(X, noise_var)
+        return np.exp(log_prob - logsumexp(log_prob, axis=1, keepdims=True))
+
+    def predict(self, X, noise_var=0.0):
+        """Most probable component of each patch (see :meth:`predict_proba`)."""
+        X = self._validate_X(X)
+        noise_var = self._check_noise_var(noise_var)
+        return self._estimate_weighted_log_prob(X, noise_var).argmax(axis=1)
+
+    def sample(self, n_samples=1):
+        """Draw zero-mean patches from the mixture.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        labels : ndarray of shape (n_samples,)
+            The component each sample was drawn from.
+        """
+        check_is_fitted(self)
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        rng = check_random_state(self.random_state)
+        counts = rng.multinomial(n_samples, self.weights_)
+        labels = np.repeat(np.arange(self.n_components), counts)
+        white = rng.standard_normal((n_samples, self.eigvals_.shape[1]))
+        white *= np.sqrt(self.eigvals_[labels])
+        X = np.einsum("nj,ndj->nd", white, self.eigvecs_[labels])
+        return X, labels
+
+    # ------------------------------------------------------------------ files
+    def save(self, path):
+        """Write the fitted prior to an ``.npz`` file (no pickle; see :mod:`skgate.models`)."""
+        from .models import save_prior
+
+        save_prior(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Read a prior written by :meth:`save`, validating every array."""
+        from .models import load_prior
+
+        return load_prior(path)

@@ -1,0 +1,16 @@
+"""scikit-learn's estimator checks over every estimator skgate exports."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skgate import GMMPatchPrior
+
+
+def check_instances():
+    # Small and generic (patch_size=None accepts any number of features) so the checks'
+    # toy data sets fit.
+    return [GMMPatchPrior(n_components=2, patch_size=None, max_iter=20, random_state=0)]
+
+
+@parametrize_with_checks(check_instances())
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
