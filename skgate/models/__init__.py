@@ -169,7 +169,7 @@ def load_prior(path):
         leak = np.einsum("d,kde,e->k", dc, covariances, dc)
         if np.any(np.abs(leak) > 1e-4 * np.abs(np.trace(covariances, axis1=1, axis2=2)) + 1e-12):
             raise ModelFileError(f"{path}: covariances have variance along the DC direction")
-    subspace = np.einsum("dj,kde,ei->kji", basis, covariances, basis)
+    subspace = basis.T @ covariances @ basis
     if np.any(np.linalg.eigvalsh(subspace)[:, 0] <= 0):
         raise ModelFileError(f"{path}: a covariance is not positive definite")
 

@@ -1,0 +1,50 @@
+"""Gating: choosing each patch's mixture component during EPLL.
+
+Every strategy answers one question, ``assign(coords, noise_var) -> component index``, for
+DC-free patch coordinates (see :class:`skgate.prior.MixtureTables`) seen with white noise of
+variance ``noise_var`` (``1/beta`` at penalty ``beta``). The restoration loop is the same for
+all strategies; only ``assign`` differs.
+"""
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+__all__ = ["Gating", "ExactGating", "make_gating"]
+
+
+class Gating(ABC):
+    """Interface of a gating strategy."""
+
+    @abstractmethod
+    def assign(self, coords, noise_var):
+        """Component index ``(n,)`` of each of the ``(n, d')`` float32 DC-free patches."""
+
+
+class ExactGating(Gating):
+    """The most probable component under the full posterior (EPLL's gating).
+
+    ``argmax_h log pi_h + log N(y; 0, C_h + noise_var I)``, computed for all components at once
+    as one float32 GEMM of the packed outer products of the patches with the packed precision
+    matrices (about ``d'^2 K`` multiply-adds per patch).
+
+    Parameters
+    ----------
+    tables : MixtureTables
+        The prior's tables (shared with the filtering step).
+    """
+
+    def __init__(self, tables):
+        self.tables = tables
+
+    def assign(self, coords, noise_var):
+        return np.argmax(self.tables.log_posterior(coords, noise_var), axis=1)
+
+
+def make_gating(gating, tables):
+    """Resolve the ``gating`` argument of the restorer into a strategy."""
+    if isinstance(gating, Gating):
+        return gating
+    if isinstance(gating, str) and gating == "exact":
+        return ExactGating(tables)
+    raise ValueError(f"gating must be 'exact' or a Gating instance, got {gating!r}")

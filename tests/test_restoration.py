@@ -1,0 +1,184 @@
+import numpy as np
+import pytest
+from skimage import data
+from skimage.metrics import peak_signal_noise_ratio as psnr
+
+from skgate import (
+    Blur,
+    EPLLRestorer,
+    ExactGating,
+    Gating,
+    GaussianNoise,
+    GMMPatchPrior,
+    deblur_epll,
+    denoise_epll,
+    inpaint_epll,
+    load_default_prior,
+)
+from skgate.patches import extract_patches
+from skgate.prior import MixtureTables
+
+
+@pytest.fixture(scope="module")
+def prior():
+    return load_default_prior()
+
+
+@pytest.fixture(scope="module")
+def clean():
+    return data.camera()[160:224, 192:256] / 255.0
+
+
+def noisy_version(clean, sigma, seed=0):
+    return clean + sigma * np.random.default_rng(seed).standard_normal(clean.shape)
+
+
+def test_exact_gating_matches_prior_posterior(prior, clean):
+    patches = extract_patches(noisy_version(clean, 0.1), 8, stride=2)
+    tables = MixtureTables(prior)
+    labels = ExactGating(tables).assign(tables.to_subspace(patches), 0.01)
+    expected = prior.predict(patches, noise_var=0.01)
+    assert np.mean(labels == expected) > 0.99
+
+
+def test_wiener_filter_matches_float64_formula(prior, clean):
+    patches = extract_patches(clean, 8, stride=4)
+    tables = MixtureTables(prior)
+    coords = tables.to_subspace(patches)
+    labels = np.random.default_rng(0).integers(0, prior.n_components, len(coords))
+    filtered = tables.from_subspace(tables.wiener(coords, labels, 0.004))
+    for i in range(0, len(coords), 37):
+        U, s = prior.eigvecs_[labels[i]], prior.eigvals_[labels[i]]
+        expected = U @ ((s / (s + 0.004)) * (U.T @ patches[i]))
+        np.testing.assert_allclose(filtered[i], expected, atol=2e-5)
+
+
+@pytest.mark.parametrize("sigma", [0.05, 0.1, 0.2])
+def test_denoising_improves_psnr_a_lot(clean, sigma):
+    noisy = noisy_version(clean, sigma)
+    denoised = denoise_epll(noisy, sigma)
+    gain = psnr(clean, denoised, data_range=1) - psnr(clean, noisy, data_range=1)
+    assert gain > 5
+
+
+def test_stride_and_float32_and_input_untouched(clean):
+    noisy = noisy_version(clean, 0.1).astype(np.float32)
+    before = noisy.copy()
+    full = denoise_epll(noisy, 0.1)
+    strided = denoise_epll(noisy, 0.1, stride=3)
+    np.testing.assert_array_equal(noisy, before)
+    assert full.dtype == np.float32 and strided.dtype == np.float32
+    assert strided.shape == noisy.shape
+    # fewer patches cost some quality but not much
+    assert psnr(clean, strided, data_range=1) > psnr(clean, full, data_range=1) - 1.0
+    assert psnr(clean, strided, data_range=1) > psnr(clean, noisy, data_range=1) + 5
+
+
+def test_uint8_input_is_converted_like_skimage(clean):
+    noisy = np.clip(noisy_version(clean, 0.05) * 255, 0, 255).astype(np.uint8)
+    out = denoise_epll(noisy, 0.05)
+    assert out.dtype == np.float64
+    assert psnr(clean, out, data_range=1) > psnr(clean, noisy / 255.0, data_range=1) + 3
+
+
+def test_colour_channels_restored_independently(clean):
+    rgb = np.stack([clean, clean[::-1], clean.T], axis=0)
+    noisy = noisy_version(rgb, 0.1)
+    out = denoise_epll(noisy, 0.1, channel_axis=0, stride=4)
+    assert out.shape == noisy.shape
+    np.testing.assert_allclose(out[1], denoise_epll(noisy[1], 0.1, stride=4))
+
+
+def test_noise_free_image_with_tiny_sigma_is_nearly_unchanged(clean):
+    out = denoise_epll(clean, 1e-3)
+    assert psnr(clean, out, data_range=1) > 45
+
+
+def test_gating_is_pluggable(prior, clean):
+    noisy = noisy_version(clean, 0.1)
+
+    class Recorded(Gating):
+        def __init__(self, tables):
+            self.exact = ExactGating(tables)
+            self.calls = 0
+
+        def assign(self, coords, noise_var):
+            self.calls += 1
+            return self.exact.assign(coords, noise_var)
+
+    class Constant(Gating):
+        def assign(self, coords, noise_var):
+            return np.zeros(len(coords), dtype=int)
+
+    recorded = Recorded(MixtureTables(prior))
+    via_plugin = EPLLRestorer(prior, gating=recorded).restore(noisy, GaussianNoise(0.1))
+    exact = EPLLRestorer(prior).restore(noisy, GaussianNoise(0.1))
+    np.testing.assert_allclose(via_plugin, exact)
+    assert recorded.calls == 5
+    crude = EPLLRestorer(prior, gating=Constant()).restore(noisy, GaussianNoise(0.1))
+    assert psnr(clean, crude, data_range=1) < psnr(clean, exact, data_range=1) - 0.5
+
+
+def test_callback_sees_every_iteration(clean):
+    seen = []
+    EPLLRestorer(betas=[10.0, 100.0, 1000.0], stride=4).restore(
+        noisy_version(clean, 0.1), GaussianNoise(0.1), callback=lambda k, b, x: seen.append((k, b))
+    )
+    assert seen == [(0, 10.0), (1, 100.0), (2, 1000.0)]
+
+
+def test_deblurring_beats_the_blurred_image(clean):
+    kernel = np.ones((5, 5)) / 25
+    blurred = Blur(kernel, 0.01).forward(clean) + 0.01 * np.random.default_rng(1).standard_normal(
+        clean.shape
+    )
+    out = deblur_epll(blurred, kernel, 0.01)
+    assert psnr(clean, out, data_range=1) > psnr(clean, blurred, data_range=1) + 2
+
+
+def test_inpainting_fills_missing_pixels(clean):
+    mask = np.random.default_rng(2).random(clean.shape) > 0.5
+    observed = np.where(mask, clean, 0.0)
+    out = inpaint_epll(observed, mask)
+    assert psnr(clean, out, data_range=1) > 25
+    np.testing.assert_allclose(out[mask], clean[mask], atol=0.05)
+
+
+def test_restorer_with_own_small_prior():
+    rng = np.random.default_rng(0)
+    image = data.camera()[::4, ::4] / 255.0
+    X = extract_patches(image, 4, stride=1)
+    small = GMMPatchPrior(5, patch_size=4, max_iter=20, random_state=0).fit(X)
+    noisy = image + 0.05 * rng.standard_normal(image.shape)
+    out = EPLLRestorer(small).restore(noisy, GaussianNoise(0.05))
+    assert psnr(image, out, data_range=1) > psnr(image, noisy, data_range=1) + 2
+
+
+@pytest.mark.parametrize(
+    "call,error,match",
+    [
+        (lambda c: EPLLRestorer().restore(c, "noise"), TypeError, "likelihood"),
+        (lambda c: denoise_epll(c[:5, :5], 0.1), ValueError, "smaller"),
+        (lambda c: denoise_epll(np.where(c > 0.5, np.nan, c), 0.1), ValueError, "NaN"),
+        (lambda c: denoise_epll(c, 0.0), ValueError, "sigma"),
+        (lambda c: denoise_epll(c, 0.1, betas=[1, -1]), ValueError, "betas"),
+        (lambda c: denoise_epll(c, 0.1, lam=0), ValueError, "lam"),
+        (lambda c: denoise_epll(c, 0.1, stride=0), ValueError, "stride"),
+        (lambda c: denoise_epll(c, 0.1, gating="magic"), ValueError, "gating"),
+        (lambda c: denoise_epll(np.stack([c, c], -1), 0.1), ValueError, "channel_axis"),
+        (lambda c: denoise_epll(c, 0.1, channel_axis=-1), ValueError, "3-D"),
+        (lambda c: denoise_epll(c.astype(complex), 0.1), TypeError, "real"),
+        (lambda c: inpaint_epll(c, np.ones((3, 3), bool)), ValueError, "mask shape"),
+        (lambda c: deblur_epll(c, np.ones((80, 80)), 0.1), ValueError, "kernel"),
+        (lambda c: EPLLRestorer(prior=3).restore(c, GaussianNoise(0.1)), TypeError, "prior"),
+        (lambda c: EPLLRestorer(clip=(1, 0)).restore(c, GaussianNoise(0.1)), ValueError, "clip"),
+        (
+            lambda c: EPLLRestorer().restore(c, GaussianNoise(0.1), x0=np.zeros((9, 9))),
+            ValueError,
+            "x0",
+        ),
+    ],
+)
+def test_bad_input(clean, call, error, match):
+    with pytest.raises(error, match=match):
+        call(clean)
