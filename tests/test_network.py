@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+from scipy.optimize import check_grad
+
+from skgate import GMMPatchPrior
+from skgate.network import GatingNetwork, NetworkGating, _loss_and_grad
+from skgate.patches import sample_patches
+from skgate.prior import MixtureTables
+
+
+@pytest.fixture(scope="module")
+def teacher_and_patches():
+    from skimage import data
+
+    X = sample_patches([data.camera(), data.moon()], 6000, 4, random_state=0)
+    prior = GMMPatchPrior(6, patch_size=4, random_state=0).fit(X)
+    return prior, X
+
+
+def test_analytic_gradient_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    n, d, F, K = 40, 5, 4, 3
+    coords = rng.standard_normal((n, d))
+    teacher = rng.dirichlet(np.ones(K), size=n)
+    shapes = [(F, d), (K, F), (K,)]
+    theta = rng.standard_normal(F * d + K * F + K) * 0.3
+
+    def f(t):
+        return _loss_and_grad(t, shapes, coords, teacher)[0]
+
+    def g(t):
+        return _loss_and_grad(t, shapes, coords, teacher)[1]
+
+    assert check_grad(f, g, theta) < 1e-6 * max(1.0, np.linalg.norm(g(theta)))
+
+
+def test_network_learns_the_teacher(teacher_and_patches):
+    prior, X = teacher_and_patches
+    net = GatingNetwork(prior, n_filters=20, batch_size=3000, n_batches=4, random_state=0)
+    net.fit(X)
+    assert net.filters_.shape == (20, 16) and net.weights_.shape == (6, 20)
+    np.testing.assert_allclose(net.filters_.sum(axis=1), 0, atol=1e-10)  # DC-blind
+    assert net.loss_curve_[-1] < net.loss_curve_[0] or net.loss_curve_[0] < 0.3
+    held_out = X[-1000:]
+    assert net.score(held_out) > 0.8
+    proba = net.predict_proba(held_out)
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    assert net.cross_entropy(held_out) < np.log(6)
+
+
+def test_network_gating_strategy_agrees_with_predict(teacher_and_patches):
+    prior, X = teacher_and_patches
+    net = GatingNetwork(prior, n_filters=10, batch_size=2000, n_batches=1, random_state=0).fit(X)
+    tables = MixtureTables(prior)
+    labels = NetworkGating(net, tables).assign(tables.to_subspace(X[:500]), 0.0)
+    assert np.mean(labels == net.predict(X[:500])) > 0.99
