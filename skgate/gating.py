@@ -42,9 +42,14 @@ class ExactGating(Gating):
 
 
 def make_gating(gating, tables):
-    """Resolve the ``gating`` argument of the restorer into a strategy."""
+    """Resolve the ``gating`` argument of the restorer into a strategy: ``"exact"``, a fitted
+    :class:`~skgate.GatingNetwork`, or any :class:`Gating`."""
+    from .network import GatingNetwork, NetworkGating
+
     if isinstance(gating, Gating):
         return gating
+    if isinstance(gating, GatingNetwork):
+        return NetworkGating(gating, tables)
     if isinstance(gating, str) and gating == "exact":
         return ExactGating(tables)
-    raise ValueError(f"gating must be 'exact' or a Gating instance, got {gating!r}")
+    raise ValueError(f"gating must be 'exact', a GatingNetwork or a Gating, got {gating!r}")

@@ -22,7 +22,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -65,7 +65,18 @@ def _unflatten(theta, shapes):
     return out
 
 
-class GatingNetwork(ClassifierMixin, BaseEstimator):
+def _loss_and_grad_heads(theta, shapes, features, teacher):
+    """Cross-entropy and gradient for the output layer alone (filters fixed): a multinomial
+    logistic regression on the squared responses, which is convex."""
+    W, c = _unflatten(theta, shapes)
+    log_q = log_softmax(c - features @ W.T, axis=1)
+    n = features.shape[0]
+    loss = -np.sum(teacher * log_q) / n
+    g = (np.exp(log_q) - teacher) / n
+    return loss, np.concatenate([(-g.T @ features).ravel(), g.sum(axis=0)])
+
+
+class GatingNetwork(BaseEstimator):
     """Discriminatively trained gating network for a Gaussian-mixture patch prior.
 
     Parameters
@@ -77,20 +88,21 @@ class GatingNetwork(ClassifierMixin, BaseEstimator):
         Number of shared filters ``v_i``.
     n_components : int, default=3
         Components of the teacher fitted when ``prior`` is None (ignored otherwise).
-    noise_var : float, default=0.0
-        Train against the teacher's posterior for patches seen with white noise of this
-        variance (the teacher sees ``N(0, C_h + noise_var I)``; the network sees the clean
-        patch plus noise of this variance drawn with ``random_state``).
+    noise_levels : sequence of float, default=(0.0,)
+        Noise variances the network answers for. The filters are trained jointly with the
+        head of the lowest level; every other level gets its own output layer ``(W, c)``
+        trained, with the filters fixed, against the teacher's posterior under
+        ``N(0, C_h + level I)`` on patches with that much noise added. At prediction the level
+        nearest (in log scale) to the requested ``noise_var`` answers.
     batch_size : int, default=10000
         Patches per minibatch.
     n_batches : int or None, default=None
-        Minibatches drawn with replacement from ``X``; ``None`` makes one pass
-        (``ceil(n_samples / batch_size)``).
+        Minibatches for the filters, drawn from ``X``; ``None`` makes one pass
+        (``ceil(n_samples / batch_size)``). Each further level uses ``max(1, n_batches // 4)``.
     max_iter : int, default=100
         L-BFGS iterations per minibatch.
     init : {"pca", "random"}, default="pca"
-        Initial filters: the leading principal directions of the patches (``"pca"``), or
-        random unit vectors.
+        Initial filters: the leading principal directions of the patches, or random.
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
 
@@ -98,30 +110,40 @@ class GatingNetwork(ClassifierMixin, BaseEstimator):
     ----------
     filters_ : ndarray of shape (n_filters, n_features)
         The filters ``v_i`` in patch space (orthogonal to the constant patch when the teacher
-        removes the DC).
-    weights_ : ndarray of shape (n_components, n_filters)
-        ``w_hi``.
-    offsets_ : ndarray of shape (n_components,)
-        ``c_h``.
+        removes the DC, so the network ignores the patch mean).
+    weights_ : ndarray of shape (n_levels, n_components, n_filters)
+        ``w_hi`` per noise level.
+    offsets_ : ndarray of shape (n_levels, n_components)
+        ``c_h`` per noise level.
+    noise_levels_ : ndarray of shape (n_levels,)
+        The sorted noise variances.
     classes_ : ndarray of shape (n_components,)
-        Component indices ``0 .. K-1``.
     prior_ : GMMPatchPrior
         The teacher used.
     loss_curve_ : list of float
-        Cross-entropy on each minibatch after its optimisation.
+        Cross-entropy on each filter-training minibatch after its optimisation.
     n_features_in_ : int
 
     References
     ----------
     .. [1] M. Rosenbaum and Y. Weiss, "The Return of the Gating Network: Combining Generative
        Models and Discriminative Training in Natural Image Priors", NIPS 2015.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgate import GatingNetwork
+    >>> X = np.random.default_rng(0).standard_normal((500, 6)) * [1, 1, 1, 3, 3, 3]
+    >>> net = GatingNetwork(n_filters=4, n_components=2, random_state=0).fit(X)
+    >>> net.predict_proba(X[:2]).shape
+    (2, 2)
     """
 
     _parameter_constraints: dict = {
         "prior": [GMMPatchPrior, None],
         "n_filters": [Interval(Integral, 1, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "noise_var": [Interval(Real, 0.0, None, closed="left")],
+        "noise_levels": ["array-like"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "n_batches": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -136,7 +158,7 @@ class GatingNetwork(ClassifierMixin, BaseEstimator):
         *,
         n_filters=100,
         n_components=3,
-        noise_var=0.0,
+        noise_levels=(0.0,),
         batch_size=10000,
         n_batches=None,
         max_iter=100,
@@ -147,7 +169,7 @@ class GatingNetwork(ClassifierMixin, BaseEstimator):
         self.prior = prior
         self.n_filters = n_filters
         self.n_components = n_components
-        self.noise_var = noise_var
+        self.noise_levels = noise_levels
         self.batch_size = batch_size
         self.n_batches = n_batches
         self.max_iter = max_iter
@@ -172,20 +194,36 @@ class GatingNetwork(ClassifierMixin, BaseEstimator):
         if self.init == "pca":
             _, _, vt = np.linalg.svd(coords[: min(len(coords), 20000)], full_matrices=False)
             V = vt[np.arange(self.n_filters) % len(vt)]
-            # Filters beyond the dimension are repeats; perturb them so they can diverge.
-            V = V + 0.1 * (np.arange(self.n_filters) >= len(vt))[:, None] * rng.standard_normal(
-                V.shape
-            )
+            # Filters beyond the dimension repeat; perturb them so they can diverge.
+            extra = (np.arange(self.n_filters) >= len(vt))[:, None]
+            V = V + 0.1 * extra * rng.standard_normal(V.shape)
         else:
             V = rng.standard_normal((self.n_filters, n_dims))
         V /= np.linalg.norm(V, axis=1, keepdims=True)
-        # Scale so that responses of a typical patch are of order one.
+        # Responses of a typical patch of order one keep the first L-BFGS steps sensible.
         scale = np.sqrt(np.mean(np.sum(coords * coords, axis=1))) + 1e-12
         return V / scale
 
+    def _check_levels(self):
+        levels = np.unique(np.asarray(self.noise_levels, dtype=np.float64).ravel())
+        if levels.size == 0 or not np.all(np.isfinite(levels)) or np.any(levels < 0):
+            raise ValueError("noise_levels must be a non-empty sequence of finite values >= 0")
+        return levels
+
+    def _minibatches(self, coords, n_batches, level, rng):
+        n = coords.shape[0]
+        for _ in range(n_batches):
+            if self.batch_size >= n:
+                batch = coords
+            else:
+                batch = coords[rng.choice(n, self.batch_size, replace=False)]
+            if level > 0:
+                batch = batch + np.sqrt(level) * rng.standard_normal(batch.shape)
+            yield batch
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Train the network against the teacher's posteriors on patch rows ``X``.
+        """Train the network against the teacher's posteriors on clean patch rows ``X``.
 
         Parameters
         ----------
@@ -199,105 +237,143 @@ class GatingNetwork(ClassifierMixin, BaseEstimator):
         self : GatingNetwork
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        levels = self._check_levels()
         rng = check_random_state(self.random_state)
         teacher = self._teacher(X, rng)
         tables = MixtureTables(teacher)
         coords = (X @ tables.basis).astype(np.float64)
         K = teacher.n_components
-        n_dims = coords.shape[1]
+        n_batches = self.n_batches or int(np.ceil(coords.shape[0] / self.batch_size))
+        options = {"maxiter": self.max_iter}
 
         V = self._initial_filters(coords, rng)
         W = np.zeros((K, self.n_filters))
         c = np.log(teacher.weights_)
         shapes = [V.shape, W.shape, c.shape]
         theta = np.concatenate([V.ravel(), W.ravel(), c.ravel()])
-
-        n = coords.shape[0]
-        n_batches = self.n_batches or int(np.ceil(n / self.batch_size))
         self.loss_curve_ = []
-        for batch in range(n_batches):
+        for i, batch in enumerate(self._minibatches(coords, n_batches, levels[0], rng)):
             tic = time.perf_counter()
-            if n_batches == 1 and self.batch_size >= n:
-                rows = np.arange(n)
-            else:
-                rows = rng.choice(n, min(self.batch_size, n), replace=False)
-            batch_coords = coords[rows]
-            if self.noise_var > 0:
-                batch_coords = batch_coords + np.sqrt(self.noise_var) * rng.standard_normal(
-                    batch_coords.shape
-                )
-            target = self._teacher_posterior(teacher, tables, batch_coords)
+            target = _teacher_posterior(tables, batch, levels[0])
             result = minimize(
                 _loss_and_grad,
                 theta,
-                args=(shapes, batch_coords, target),
+                args=(shapes, batch, target),
                 jac=True,
                 method="L-BFGS-B",
-                options={"maxiter": self.max_iter},
+                options=options,
             )
             theta = result.x
             self.loss_curve_.append(float(result.fun))
-            if self.verbose:
-                print(
-                    f"minibatch {batch + 1}/{n_batches}: cross-entropy {result.fun:.4f} "
-                    f"({time.perf_counter() - tic:.1f} s)",
-                    flush=True,
-                )
+            self._report(f"filters, minibatch {i + 1}/{n_batches}", result.fun, tic)
         V, W, c = _unflatten(theta, shapes)
+
+        heads_W, heads_c = [W], [c]
+        head_shapes = [W.shape, c.shape]
+        for level in levels[1:]:
+            # The clean head is a poor start under noise (huge losses); the prior's weights are
+            # a safe one for this convex problem.
+            theta = np.concatenate([np.zeros(W.size), np.log(teacher.weights_)])
+            batches = max(1, n_batches // 4)
+            for i, batch in enumerate(self._minibatches(coords, batches, level, rng)):
+                tic = time.perf_counter()
+                target = _teacher_posterior(tables, batch, level)
+                responses = batch @ V.T
+                result = minimize(
+                    _loss_and_grad_heads,
+                    theta,
+                    args=(head_shapes, responses * responses, target),
+                    jac=True,
+                    method="L-BFGS-B",
+                    options=options,
+                )
+                theta = result.x
+                self._report(f"noise level {level:.3g}, minibatch {i + 1}", result.fun, tic)
+            head_W, head_c = _unflatten(theta, head_shapes)
+            heads_W.append(head_W)
+            heads_c.append(head_c)
+
         self.prior_ = teacher
         self.filters_ = V @ tables.basis.T
-        self.weights_ = W
-        self.offsets_ = c
+        self.weights_ = np.stack(heads_W)
+        self.offsets_ = np.stack(heads_c)
+        self.noise_levels_ = levels
         self.classes_ = np.arange(K)
-        self.n_dims_ = n_dims
         return self
 
-    def _teacher_posterior(self, teacher, tables, coords):
-        log_post = tables.log_posterior(coords.astype(np.float32), self.noise_var)
-        return softmax(log_post.astype(np.float64), axis=1)
+    def _report(self, what, loss, tic):
+        if self.verbose:
+            print(
+                f"{what}: cross-entropy {loss:.4f} ({time.perf_counter() - tic:.1f} s)",
+                flush=True,
+            )
 
-    def decision_function(self, X):
-        """Logits ``c_h - sum_i w_hi (v_i . x)^2`` of each component."""
+    def level_index(self, noise_var):
+        """Index of the trained noise level nearest to ``noise_var`` (in log scale)."""
         check_is_fitted(self)
+        if (
+            isinstance(noise_var, bool)
+            or not isinstance(noise_var, Real)
+            or not (np.isfinite(noise_var) and noise_var >= 0)
+        ):
+            raise ValueError(f"noise_var must be finite and >= 0, got {noise_var!r}")
+        levels = self.noise_levels_
+        # Log distance, floored at a quarter of the smallest positive level so that a clean
+        # level 0 is the nearest one for noise well below every trained level.
+        positive = levels[levels > 0]
+        floor = positive.min() / 4 if positive.size else 1.0
+        distance = np.abs(np.log(levels + floor) - np.log(noise_var + floor))
+        return int(np.argmin(distance))
+
+    def decision_function(self, X, noise_var=0.0):
+        """Logits ``c_h - sum_i w_hi (v_i . x)^2`` of each component at ``noise_var``."""
+        level = self.level_index(noise_var)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         responses = X @ self.filters_.T.astype(X.dtype)
-        return self.offsets_ - (responses * responses) @ self.weights_.T
+        return self.offsets_[level] - (responses * responses) @ self.weights_[level].T
 
-    def predict_proba(self, X):
+    def predict_proba(self, X, noise_var=0.0):
         """The network's posterior over components (softmax of the logits)."""
-        return softmax(self.decision_function(X), axis=1)
+        return softmax(self.decision_function(X, noise_var), axis=1)
 
-    def predict(self, X):
+    def predict(self, X, noise_var=0.0):
         """Most probable component of each patch."""
-        return np.argmax(self.decision_function(X), axis=1)
+        return np.argmax(self.decision_function(X, noise_var), axis=1)
 
-    def score(self, X, y=None):
-        """Fraction of patches whose predicted component equals the teacher's exact argmax."""
+    def score(self, X, y=None, noise_var=0.0):
+        """Fraction of patches whose predicted component is the teacher's exact argmax."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        exact = self.prior_.predict(X, noise_var=self.noise_var)
-        return float(np.mean(self.predict(X) == exact))
+        exact = self.prior_.predict(X, noise_var=noise_var)
+        return float(np.mean(self.predict(X, noise_var) == exact))
 
-    def cross_entropy(self, X):
+    def cross_entropy(self, X, noise_var=0.0):
         """Mean cross-entropy between the teacher's posterior and the network's on ``X``."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        teacher = self.prior_.predict_proba(X, noise_var=self.noise_var)
-        log_q = log_softmax(self.decision_function(X), axis=1)
+        teacher = self.prior_.predict_proba(X, noise_var=noise_var)
+        log_q = log_softmax(self.decision_function(X, noise_var), axis=1)
         return float(-np.mean(np.sum(teacher * log_q, axis=1)))
 
 
+def _teacher_posterior(tables, coords, noise_var):
+    log_post = tables.log_posterior(coords.astype(np.float32), noise_var)
+    return softmax(log_post.astype(np.float64), axis=1)
+
+
 class NetworkGating(Gating):
-    """Gating strategy backed by a fitted :class:`GatingNetwork` (float32 GEMMs)."""
+    """Gating strategy backed by a fitted :class:`GatingNetwork` (float32 GEMMs): about
+    ``n_filters * (d' + K)`` multiply-adds per patch."""
 
     def __init__(self, network, tables):
         check_is_fitted(network)
-        basis = tables.basis
-        self.filters = (network.filters_ @ basis).astype(np.float32)
-        self.weights_t = np.ascontiguousarray(network.weights_.T, dtype=np.float32)
+        self.network = network
+        self.filters = (network.filters_ @ tables.basis).astype(np.float32)
+        self.weights_t = [np.ascontiguousarray(W.T, dtype=np.float32) for W in network.weights_]
         self.offsets = network.offsets_.astype(np.float32)
 
     def assign(self, coords, noise_var):
+        level = self.network.level_index(noise_var)
         responses = coords @ self.filters.T
         np.square(responses, out=responses)
-        return np.argmax(self.offsets - responses @ self.weights_t, axis=1)
+        return np.argmax(self.offsets[level] - responses @ self.weights_t[level], axis=1)

@@ -2,13 +2,16 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skgate import GMMPatchPrior
+from skgate import GatingNetwork, GMMPatchPrior
 
 
 def check_instances():
     # Small and generic (patch_size=None accepts any number of features) so the checks'
     # toy data sets fit.
-    return [GMMPatchPrior(n_components=2, patch_size=None, max_iter=20, random_state=0)]
+    return [
+        GMMPatchPrior(n_components=2, patch_size=None, max_iter=20, random_state=0),
+        GatingNetwork(n_filters=3, n_components=2, max_iter=20, random_state=0),
+    ]
 
 
 @parametrize_with_checks(check_instances())

@@ -36,9 +36,11 @@ def test_analytic_gradient_matches_finite_differences():
 
 def test_network_learns_the_teacher(teacher_and_patches):
     prior, X = teacher_and_patches
-    net = GatingNetwork(prior, n_filters=20, batch_size=3000, n_batches=4, random_state=0)
+    net = GatingNetwork(
+        prior, n_filters=20, batch_size=3000, n_batches=4, random_state=0, noise_levels=[0.0, 0.01]
+    )
     net.fit(X)
-    assert net.filters_.shape == (20, 16) and net.weights_.shape == (6, 20)
+    assert net.filters_.shape == (20, 16) and net.weights_.shape == (2, 6, 20)
     np.testing.assert_allclose(net.filters_.sum(axis=1), 0, atol=1e-10)  # DC-blind
     assert net.loss_curve_[-1] < net.loss_curve_[0] or net.loss_curve_[0] < 0.3
     held_out = X[-1000:]
@@ -46,6 +48,14 @@ def test_network_learns_the_teacher(teacher_and_patches):
     proba = net.predict_proba(held_out)
     np.testing.assert_allclose(proba.sum(axis=1), 1)
     assert net.cross_entropy(held_out) < np.log(6)
+    noisy = held_out + 0.1 * np.random.default_rng(1).standard_normal(held_out.shape)
+    assert net.level_index(0.011) == 1 and net.level_index(1e-5) == 0
+    assert net.score(noisy, noise_var=0.01) > 0.7
+    # the noisy head is better on noisy patches than the clean head would be
+    exact = prior.predict(noisy, noise_var=0.01)
+    assert np.mean(net.predict(noisy, noise_var=0.01) == exact) > np.mean(
+        net.predict(noisy, noise_var=0.0) == exact
+    )
 
 
 def test_network_gating_strategy_agrees_with_predict(teacher_and_patches):
