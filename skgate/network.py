@@ -355,6 +355,19 @@ class GatingNetwork(BaseEstimator):
         log_q = log_softmax(self.decision_function(X, noise_var), axis=1)
         return float(-np.mean(np.sum(teacher * log_q, axis=1)))
 
+    def save(self, path):
+        """Write the fitted network to an ``.npz`` file (no pickle; see :mod:`skgate.models`)."""
+        from .models import save_network
+
+        save_network(self, path)
+
+    @classmethod
+    def load(cls, path, prior=None):
+        """Read a network written by :meth:`save`, validating every array."""
+        from .models import load_network
+
+        return load_network(path, prior)
+
 
 def _teacher_posterior(tables, coords, noise_var):
     log_post = tables.log_posterior(coords.astype(np.float32), noise_var)

@@ -64,3 +64,33 @@ def test_network_gating_strategy_agrees_with_predict(teacher_and_patches):
     tables = MixtureTables(prior)
     labels = NetworkGating(net, tables).assign(tables.to_subspace(X[:500]), 0.0)
     assert np.mean(labels == net.predict(X[:500])) > 0.99
+
+
+def test_network_save_load_roundtrip_and_validation(teacher_and_patches, tmp_path):
+    from skgate.models import ModelFileError, load_network
+
+    prior, X = teacher_and_patches
+    net = GatingNetwork(prior, n_filters=8, batch_size=2000, n_batches=1, random_state=0)
+    net.set_params(noise_levels=[0.0, 0.01]).fit(X)
+    net.save(tmp_path / "net.npz")
+    loaded = GatingNetwork.load(tmp_path / "net.npz", prior=prior)
+    np.testing.assert_allclose(
+        loaded.decision_function(X[:100]), net.decision_function(X[:100]), rtol=1e-4, atol=1e-4
+    )
+    assert loaded.score(X[:500]) == pytest.approx(net.score(X[:500]), abs=0.01)
+    with np.load(tmp_path / "net.npz") as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    bad = dict(arrays, weights=arrays["weights"][:, :, :3])
+    np.savez(tmp_path / "bad.npz", **bad)
+    with pytest.raises(ModelFileError, match="inconsistent shapes"):
+        load_network(tmp_path / "bad.npz", prior=prior)
+    bad = dict(arrays, noise_levels=arrays["noise_levels"][::-1].copy())
+    np.savez(tmp_path / "bad.npz", **bad)
+    with pytest.raises(ModelFileError, match="increasing"):
+        load_network(tmp_path / "bad.npz", prior=prior)
+    bad = dict(arrays, format=np.array("skgate.GMMPatchPrior"))
+    np.savez(tmp_path / "bad.npz", **bad)
+    with pytest.raises(ModelFileError, match="GatingNetwork"):
+        load_network(tmp_path / "bad.npz", prior=prior)
+    with pytest.raises(ValueError, match="components"):
+        load_network(tmp_path / "net.npz", prior=GMMPatchPrior(2, patch_size=4).fit(X[:500]))

@@ -16,11 +16,23 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["save_prior", "load_prior", "load_default_prior", "DEFAULT_PRIOR_FILE"]
+__all__ = [
+    "save_prior",
+    "load_prior",
+    "load_default_prior",
+    "save_network",
+    "load_network",
+    "load_default_network",
+    "DEFAULT_PRIOR_FILE",
+    "DEFAULT_NETWORK_FILE",
+]
 
 PRIOR_FORMAT = "skgate.GMMPatchPrior"
 PRIOR_FORMAT_VERSION = 1
 DEFAULT_PRIOR_FILE = "gmm_8x8_200.npz"
+NETWORK_FORMAT = "skgate.GatingNetwork"
+NETWORK_FORMAT_VERSION = 1
+DEFAULT_NETWORK_FILE = "gating_8x8_200.npz"
 
 
 class ModelFileError(ValueError):
@@ -208,3 +220,95 @@ def load_default_prior():
     (200, 8, (200, 64, 64))
     """
     return load_prior(default_prior_path())
+
+
+def save_network(network, path, metadata=None):
+    """Write a fitted :class:`~skgate.GatingNetwork` to ``path`` (``.npz``).
+
+    The teacher prior is not stored; :func:`load_network` attaches one.
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(network)
+    info = dict(getattr(network, "metadata_", {}) or {})
+    info.update(metadata or {})
+    _write_npz(
+        path,
+        {
+            "format": np.array(NETWORK_FORMAT),
+            "format_version": np.array(NETWORK_FORMAT_VERSION),
+            "filters": network.filters_.astype(np.float32),
+            "weights": network.weights_.astype(np.float32),
+            "offsets": network.offsets_.astype(np.float32),
+            "noise_levels": network.noise_levels_.astype(np.float64),
+            "metadata": np.array(json.dumps(info)),
+        },
+    )
+
+
+def load_network(path, prior=None):
+    """Read and validate a gating network written by :func:`save_network`.
+
+    Parameters
+    ----------
+    path : str or Path
+    prior : GMMPatchPrior or None
+        The teacher to attach (used by ``score`` and ``cross_entropy``); ``None`` attaches the
+        shipped default prior when its size matches, otherwise none.
+    """
+    from ..network import GatingNetwork
+
+    arrays = _read_npz(path, NETWORK_FORMAT, NETWORK_FORMAT_VERSION)
+    _require(arrays, path, ["filters", "weights", "offsets", "noise_levels"])
+    filters = np.asarray(arrays["filters"], dtype=np.float64)
+    weights = np.asarray(arrays["weights"], dtype=np.float64)
+    offsets = np.asarray(arrays["offsets"], dtype=np.float64)
+    levels = np.asarray(arrays["noise_levels"], dtype=np.float64)
+    if filters.ndim != 2 or weights.ndim != 3 or offsets.ndim != 2 or levels.ndim != 1:
+        raise ModelFileError(f"{path}: arrays have the wrong number of dimensions")
+    n_filters, d = filters.shape
+    L, K, F = weights.shape
+    if F != n_filters or offsets.shape != (L, K) or levels.shape != (L,) or L < 1:
+        raise ModelFileError(
+            f"{path}: inconsistent shapes filters {filters.shape}, weights {weights.shape}, "
+            f"offsets {offsets.shape}, noise_levels {levels.shape}"
+        )
+    if not all(np.all(np.isfinite(a)) for a in (filters, weights, offsets, levels)):
+        raise ModelFileError(f"{path}: arrays contain NaN or infinity")
+    if np.any(levels < 0) or np.any(np.diff(levels) <= 0):
+        raise ModelFileError(f"{path}: noise_levels must be increasing and >= 0")
+    if prior is None:
+        candidate = load_default_prior()
+        if candidate.n_components == K and candidate.n_features_in_ == d:
+            prior = candidate
+    elif prior.n_components != K or prior.n_features_in_ != d:
+        raise ValueError(
+            f"prior has {prior.n_components} components over {prior.n_features_in_} features; "
+            f"the network {K} over {d}"
+        )
+    network = GatingNetwork(prior, n_filters=n_filters, noise_levels=tuple(levels))
+    network.filters_ = filters
+    network.weights_ = weights
+    network.offsets_ = offsets
+    network.noise_levels_ = levels
+    network.classes_ = np.arange(K)
+    network.n_features_in_ = d
+    network.prior_ = prior
+    try:
+        network.metadata_ = json.loads(str(arrays.get("metadata", "{}")))
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(f"{path}: metadata is not valid JSON") from exc
+    return network
+
+
+def default_network_path():
+    """Path of the shipped default gating network file."""
+    return Path(str(resources.files(__name__).joinpath(DEFAULT_NETWORK_FILE)))
+
+
+def load_default_network():
+    """The shipped gating network for the shipped prior (100 filters, per-noise-level heads).
+
+    Trained with ``scripts/train_default_models.py --what network``; ``metadata_`` says how.
+    """
+    return load_network(default_network_path())
