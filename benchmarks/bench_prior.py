@@ -31,7 +31,7 @@ def main(argv=None):
     parser.add_argument("--n-train", type=int, default=100_000)
     parser.add_argument("--n-held-out", type=int, default=100_000)
     parser.add_argument("--n-components", type=int, default=200)
-    parser.add_argument("--max-iter", type=int, default=30)
+    parser.add_argument("--max-iter", type=int, default=20)
     args = parser.parse_args(argv)
     data = Path(args.data)
 

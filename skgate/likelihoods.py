@@ -115,8 +115,12 @@ class Likelihood(ABC):
 
     # -- the schedule
     def default_betas(self):
-        """Penalties ``beta`` of the splitting, one iteration each (Zoran & Weiss)."""
-        return np.array([1, 4, 8, 16, 32], dtype=float) / self.sigma**2
+        """Penalties ``beta`` of the splitting, one iteration each: ``2^k / sigma^2``,
+        k = 0..6."""
+        # Zoran & Weiss used [1, 4, 8, 16, 32] / sigma^2. Doubling from 1 to 64 costs two more
+        # iterations and measured +0.28 dB on average on four Set12 images at sigma = 25
+        # (29.70 -> 29.98 dB; benchmarks/bench_epll.py); going on to 128 added 0.01 dB.
+        return 2.0 ** np.arange(7) / self.sigma**2
 
     def default_lam(self, patch_size):
         """Weight of the data term: ``patch_size**2 / sigma**2`` (Zoran & Weiss)."""
@@ -145,10 +149,6 @@ class GaussianNoise(Likelihood):
 
     def solve(self, y, patch_sum, coverage, lam, beta, x0=None):
         return (lam * y + beta * patch_sum) / (lam + beta * coverage)
-
-    def default_betas(self):
-        # Zoran & Weiss's schedule; measured on Set12 it also serves high noise well.
-        return np.array([1, 4, 8, 16, 32], dtype=float) / self.sigma**2
 
 
 class Inpainting(Likelihood):

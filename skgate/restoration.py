@@ -49,7 +49,7 @@ class EPLLRestorer:
         A fitted prior; ``None`` uses the shipped default (:func:`skgate.load_default_prior`).
     betas : sequence of float or None, default=None
         Penalties of the splitting, one iteration each; ``None`` takes the likelihood's tuned
-        schedule (``Likelihood.default_betas``; for denoising ``[1, 4, 8, 16, 32] / sigma^2``).
+        schedule (``Likelihood.default_betas``; for denoising ``[1, 2, 4, ..., 64] / sigma^2``).
     lam : float or None, default=None
         Weight of the data term for all overlapping patches; ``None`` takes
         ``Likelihood.default_lam`` (``p^2 / sigma^2``). With ``stride > 1`` the restorer uses
