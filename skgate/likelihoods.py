@@ -137,7 +137,8 @@ class GaussianNoise(Likelihood):
     >>> import numpy as np
     >>> lik = GaussianNoise(sigma=0.1)
     >>> y = np.zeros((4, 4))
-    >>> lik.solve(y, patch_sum=np.ones((4, 4)), coverage=np.ones((4, 4)), lam=1.0, beta=1.0)[0, 0]
+    >>> x = lik.solve(y, patch_sum=np.ones((4, 4)), coverage=np.ones((4, 4)), lam=1.0, beta=1.0)
+    >>> float(x[0, 0])
     0.5
     """
 

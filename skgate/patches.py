@@ -237,9 +237,9 @@ def patch_coverage(image_shape, patch_size=8, stride=1, offset=(0, 0)):
     Examples
     --------
     >>> patch_coverage((3, 5), patch_size=2, stride=2)
-    array([[1., 2., 2., 2., 1.],
-           [1., 2., 2., 2., 1.],
-           [1., 2., 2., 2., 1.]])
+    array([[1., 1., 1., 2., 1.],
+           [2., 2., 2., 4., 2.],
+           [1., 1., 1., 2., 1.]])
     """
     return PatchGrid(tuple(image_shape), patch_size, stride, offset).coverage()
 
