@@ -40,10 +40,14 @@ def psnr(clean, estimate):
 
 def load_set12(folder, count):
     files = sorted(Path(folder).glob("*.png"))[:count]
-    names = (Path(folder) / "names.txt").read_text().split()
-    return [
-        (names[i] if i < len(names) else f.stem, imread(f) / 255.0) for i, f in enumerate(files)
-    ]
+    names = {}
+    names_file = Path(folder) / "names.txt"
+    if names_file.exists():
+        for line in names_file.read_text().splitlines():
+            parts = line.split()
+            if len(parts) >= 2:
+                names[parts[0]] = parts[1]
+    return [(names.get(f.name, f.stem), imread(f) / 255.0) for f in files]
 
 
 def print_table(title, header, rows):
