@@ -186,8 +186,6 @@ def load_prior(path):
         if np.any(np.abs(leak) > 1e-4 * np.abs(np.trace(covariances, axis1=1, axis2=2)) + 1e-12):
             raise ModelFileError(f"{path}: covariances have variance along the DC direction")
     subspace = basis.T @ covariances @ basis
-    if np.any(np.linalg.eigvalsh(subspace)[:, 0] <= 0):
-        raise ModelFileError(f"{path}: a covariance is not positive definite")
 
     prior = GMMPatchPrior(
         n_components=K, patch_size=patch_size, remove_dc=remove_dc, reg_covar=reg_covar
@@ -200,7 +198,10 @@ def load_prior(path):
         prior.metadata_ = json.loads(str(arrays.get("metadata", "{}")))
     except json.JSONDecodeError as exc:
         raise ModelFileError(f"{path}: metadata is not valid JSON") from exc
-    prior._set_mixture(weights / weights.sum(), subspace, basis)
+    try:
+        prior._set_mixture(weights / weights.sum(), subspace, basis)
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: {exc}") from exc
     return prior
 
 
