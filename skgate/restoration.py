@@ -212,8 +212,8 @@ def _float_image(image, name="image"):
     return out
 
 
-def _per_channel(image, channel_axis, restore_channel):
-    """Apply ``restore_channel(channel_image, index)`` to each channel (or the grey image)."""
+def _restore_channels(image, likelihood, restorer, channel_axis):
+    """Restore each channel (or the grey image) with the same likelihood and restorer."""
     image = _float_image(image)
     dtype = image.dtype
     if channel_axis is None:
@@ -221,14 +221,15 @@ def _per_channel(image, channel_axis, restore_channel):
             raise ValueError(
                 f"image must be 2-D (or pass channel_axis for colour), got shape {image.shape}"
             )
-        return restore_channel(image, None).astype(dtype, copy=False)
+        return restorer.restore(image, likelihood).astype(dtype, copy=False)
     if image.ndim != 3:
         raise ValueError(f"with channel_axis the image must be 3-D, got shape {image.shape}")
     if not isinstance(channel_axis, Integral) or not -3 <= channel_axis < 3:
         raise ValueError(f"channel_axis must be an axis of the 3-D image, got {channel_axis}")
     channels = np.moveaxis(image, channel_axis, -1)
     out = np.stack(
-        [restore_channel(channels[..., c], c) for c in range(channels.shape[-1])], axis=-1
+        [restorer.restore(channels[..., c], likelihood) for c in range(channels.shape[-1])],
+        axis=-1,
     )
     return np.moveaxis(out, -1, channel_axis).astype(dtype, copy=False)
 
@@ -277,8 +278,7 @@ def denoise_epll(
     True
     """
     restorer = EPLLRestorer(prior, betas=betas, lam=lam, stride=stride, gating=gating)
-    likelihood = GaussianNoise(sigma)
-    return _per_channel(image, channel_axis, lambda ch, _: restorer.restore(ch, likelihood))
+    return _restore_channels(image, GaussianNoise(sigma), restorer, channel_axis)
 
 
 def deblur_epll(
@@ -325,8 +325,7 @@ def deblur_epll(
     True
     """
     restorer = EPLLRestorer(prior, betas=betas, lam=lam, stride=stride, gating=gating)
-    likelihood = Blur(kernel, sigma)
-    return _per_channel(image, channel_axis, lambda ch, _: restorer.restore(ch, likelihood))
+    return _restore_channels(image, Blur(kernel, sigma), restorer, channel_axis)
 
 
 def inpaint_epll(
@@ -371,5 +370,4 @@ def inpaint_epll(
     True
     """
     restorer = EPLLRestorer(prior, betas=betas, lam=lam, stride=stride, gating=gating)
-    likelihood = Inpainting(mask, sigma)
-    return _per_channel(image, channel_axis, lambda ch, _: restorer.restore(ch, likelihood))
+    return _restore_channels(image, Inpainting(mask, sigma), restorer, channel_axis)
