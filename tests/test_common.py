@@ -1,4 +1,9 @@
-"""scikit-learn's estimator checks over every estimator skgate exports."""
+"""scikit-learn's estimator checks over every estimator skgate exports.
+
+scikit-learn itself skips one check per estimator, ``check_array_api_input``, unless the
+environment sets ``SCIPY_ARRAY_API=1``; skgate's estimators are numpy-only and do not claim
+array-API support.
+"""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
