@@ -6,8 +6,10 @@ For each penalty ``beta`` in the schedule, one iteration of three steps (Zoran &
    :mod:`skgate.gating`);
 2. filtering: the Wiener estimate ``z_i`` of the DC-free patch with component ``h_i``; the patch
    mean passes through unchanged;
-3. mixing: ``x = argmin lam/2 ||A x - y||^2 + beta/2 sum_i ||P_i x - z_i||^2``, solved by the
-   likelihood (:mod:`skgate.likelihoods`).
+3. mixing: ``x = argmin lam/2 ||A x - y||^2 + beta p^2/2 ||x - avg(z)||^2``, where ``avg(z)``
+   averages the patch estimates covering each pixel (Zoran & Weiss's code; the exact
+   ``sum_i ||P_i x - z_i||^2`` form weighs border pixels less and measured worse), solved by
+   the likelihood (:mod:`skgate.likelihoods`).
 
 Patches are processed in chunks of grid rows, so memory stays bounded whatever the image size.
 """
@@ -51,10 +53,9 @@ class EPLLRestorer:
         Penalties of the splitting, one iteration each; ``None`` takes the likelihood's tuned
         schedule (``Likelihood.default_betas``; for denoising ``[1, 2, 4, ..., 64] / sigma^2``).
     lam : float or None, default=None
-        Weight of the data term for all overlapping patches; ``None`` takes
-        ``Likelihood.default_lam`` (``p^2 / sigma^2``). With ``stride > 1`` the restorer uses
-        ``lam / stride**2``, as each pixel is then covered by about ``stride**2`` times fewer
-        patches.
+        Weight of the data term; ``None`` takes ``Likelihood.default_lam`` (``p^2 / sigma^2``).
+        The patch term weighs the average of the patch estimates covering a pixel as ``p^2``
+        patches (Zoran & Weiss's code), so ``lam`` means the same for every stride.
     stride : int, default=1
         Distance between patches (1 = every overlapping patch). With ``stride > 1`` the patch
         grid is shifted from one iteration to the next so that no grid pattern remains.
@@ -163,9 +164,14 @@ class EPLLRestorer:
         for iteration, beta in enumerate(betas):
             grid = PatchGrid(y.shape, p, stride, self._grid_offset(iteration))
             patch_sum = self._estimate_patches(x, grid, gating, tables, 1.0 / beta, max_patches)
-            # lam is set for all overlapping patches; a stride s leaves s^2 times fewer
-            # patches per pixel, so the data term is scaled alike to keep the balance.
-            x = likelihood.solve(y, patch_sum, grid.coverage(), lam / stride**2, beta, x0=x)
+            # As in Zoran & Weiss's code, the patch term pulls every pixel towards the average
+            # of its patch estimates with the weight of p^2 patches, wherever it lies: with the
+            # true per-pixel count, border pixels (covered by few patches) leaned on the noisy
+            # observation, and Set12 PSNR at sigma 25 dropped by 0.16 dB (cameraman) to
+            # 0.44 dB (house). The weight does not depend on the stride either.
+            average = patch_sum / grid.coverage()
+            weight = np.full(y.shape, float(p * p))
+            x = likelihood.solve(y, average * weight, weight, lam, beta, x0=x)
             if clip is not None:
                 x = np.clip(x, *clip)
             if callback is not None:
