@@ -265,7 +265,8 @@ def bench_speed(repeats=3):
             )
         )
     print_table(
-        "Speed: exact EPLL, 481 x 321, sigma 25, stride 1, 200 components, 5 betas",
+        f"Speed: exact EPLL, 481 x 321, sigma 25, stride 1, {prior.n_components} components, "
+        f"{len(GaussianNoise(sigma).default_betas())} betas",
         ("run", "seconds", "gating s", "gating share", "gating GFLOP/s", "PSNR"),
         rows,
     )
