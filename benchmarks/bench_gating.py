@@ -16,24 +16,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_epll import print_table, psnr  # scripts in this folder run with it on sys.path
 from skimage import data as skdata
 from skimage.io import imread
-from skimage.metrics import peak_signal_noise_ratio
 from skimage.transform import resize
 
 from skgate import EPLLRestorer, GaussianNoise, load_default_prior, sample_patches
 from skgate.models import load_default_network, load_network
-
-
-def psnr(clean, estimate):
-    return peak_signal_noise_ratio(clean, np.clip(estimate, 0, 1), data_range=1)
-
-
-def print_table(title, header, rows):
-    print(f"\n{title}")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)))
 
 
 def methods(prior, network):
