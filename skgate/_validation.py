@@ -18,17 +18,15 @@ def check_positive_int(value, name, minimum=1):
     return int(value)
 
 
-def check_image_2d(image, name="image", min_shape=None):
-    """Validate a 2-D real image and return it as a float array (never the caller's buffer).
+def as_float_image(image, name="image"):
+    """Float conversion as in scikit-image, for an image of any dimension.
 
-    Integer and boolean images are converted with :func:`skimage.util.img_as_float`
-    (scaled to [0, 1] or [-1, 1] as scikit-image does); float16 is promoted to float32.
+    Integer and boolean images go through :func:`skimage.util.img_as_float` (scaled to [0, 1]
+    or [-1, 1]); float32 stays float32; float16 is promoted to float32.
     """
     from skimage.util import img_as_float
 
     arr = np.asarray(image)
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array, got an array with shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape})")
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
@@ -38,6 +36,19 @@ def check_image_2d(image, name="image", min_shape=None):
     arr = img_as_float(arr)
     if arr.dtype == np.float16:
         arr = arr.astype(np.float32)
+    return arr
+
+
+def check_image_2d(image, name="image", min_shape=None):
+    """Validate a 2-D real image and return it as a float array (never the caller's buffer).
+
+    Integer and boolean images are converted with :func:`skimage.util.img_as_float`
+    (scaled to [0, 1] or [-1, 1] as scikit-image does); float16 is promoted to float32.
+    """
+    arr = np.asarray(image)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array, got an array with shape {arr.shape}")
+    arr = as_float_image(arr, name)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite values")
     if min_shape is not None and (arr.shape[0] < min_shape[0] or arr.shape[1] < min_shape[1]):

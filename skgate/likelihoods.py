@@ -96,7 +96,7 @@ class Likelihood(ABC):
         return self._solve_cg(y, patch_sum, coverage, lam, beta, x0)
 
     def _preconditioner(self, coverage, lam, beta):
-        """An approximate inverse of the normal operator; Jacobi on the coverage term."""
+        """An approximate inverse of the normal operator for CG; none by default."""
         return None
 
     def _solve_cg(self, y, patch_sum, coverage, lam, beta, x0=None, rtol=1e-6, maxiter=200):

@@ -19,7 +19,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ._validation import check_image_2d, check_positive_int
+from ._validation import as_float_image, check_image_2d, check_positive_int
 from .gating import make_gating
 from .likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
 from .patches import PatchGrid
@@ -203,24 +203,9 @@ class EPLLRestorer:
 
 
 # ---------------------------------------------------------------------- functions
-def _float_image(image, name="image"):
-    """Float conversion as in scikit-image: integers via img_as_float, float32 kept."""
-    from skimage.util import img_as_float
-
-    arr = np.asarray(image)
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty")
-    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) or np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-    out = img_as_float(arr)
-    if out.dtype == np.float16:
-        out = out.astype(np.float32)
-    return out
-
-
 def _restore_channels(image, likelihood, restorer, channel_axis):
     """Restore each channel (or the grey image) with the same likelihood and restorer."""
-    image = _float_image(image)
+    image = as_float_image(image)
     dtype = image.dtype
     if channel_axis is None:
         if image.ndim != 2:

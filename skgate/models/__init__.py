@@ -95,14 +95,6 @@ def _pack_upper(matrices):
     return matrices[:, iu[0], iu[1]]
 
 
-def _unpack_upper(packed, d):
-    iu = np.triu_indices(d)
-    out = np.zeros((packed.shape[0], d, d), dtype=np.float64)
-    out[:, iu[0], iu[1]] = packed
-    out[:, iu[1], iu[0]] = packed
-    return out
-
-
 def save_prior(prior, path, metadata=None):
     """Write a fitted :class:`~skgate.GMMPatchPrior` to ``path`` (``.npz``).
 
@@ -143,7 +135,7 @@ def load_prior(path):
     ModelFileError (a ValueError)
         If the file is not a valid skgate prior.
     """
-    from ..prior import GMMPatchPrior, dc_free_basis
+    from ..prior import GMMPatchPrior, _unpack_symmetric, dc_free_basis
 
     arrays = _read_npz(path, PRIOR_FORMAT, PRIOR_FORMAT_VERSION)
     _require(
@@ -176,7 +168,7 @@ def load_prior(path):
     if not np.isfinite(reg_covar) or reg_covar < 0:
         raise ModelFileError(f"{path}: reg_covar must be >= 0")
 
-    covariances = _unpack_upper(upper, d)
+    covariances = _unpack_symmetric(upper, d)
     basis = dc_free_basis(d, remove_dc)
     if remove_dc:
         # A DC-free prior has no variance along the constant patch; anything else was not
