@@ -28,6 +28,7 @@ from skimage.metrics import peak_signal_noise_ratio
 from skimage.transform import resize
 
 from skgate import Blur, EPLLRestorer, ExactGating, Gating, GaussianNoise, Inpainting
+from skgate.kernels import gaussian_kernel, motion_kernel
 from skgate.models import load_default_prior
 from skgate.prior import MixtureTables
 
@@ -112,29 +113,11 @@ def bench_denoise(images, sigmas):
     )
 
 
-def gaussian_kernel(size=9, std=1.6):
-    ax = np.arange(size) - size // 2
-    k = np.exp(-(ax[:, None] ** 2 + ax[None, :] ** 2) / (2 * std**2))
-    return k / k.sum()
-
-
-def motion_kernel(length=15, angle=45.0):
-    size = length if length % 2 else length + 1
-    k = np.zeros((size, size))
-    c = size // 2
-    t = np.linspace(-(length - 1) / 2, (length - 1) / 2, 4 * length)
-    rad = np.deg2rad(angle)
-    rows = np.round(c - t * np.sin(rad)).astype(int)
-    cols = np.round(c + t * np.cos(rad)).astype(int)
-    np.add.at(k, (rows, cols), 1.0)
-    return k / k.sum()
-
-
 def bench_deblur(images):
     noise = 0.01
     for kname, kernel in (
-        ("gaussian 9x9 std 1.6", gaussian_kernel()),
-        ("motion 15 px 45 deg", motion_kernel()),
+        ("gaussian 9x9 std 1.6", gaussian_kernel(1.6, size=9)),
+        ("motion 15 px 45 deg", motion_kernel(15, 45.0)),
     ):
         observations = []
         for i, (_, clean) in enumerate(images):

@@ -4,12 +4,19 @@ The public API is re-exported here; see the submodules for the pieces.
 """
 
 from .gating import ExactGating, Gating
+from .kernels import gaussian_kernel, motion_kernel
 from .likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
-from .models import load_default_prior
+from .models import load_default_network, load_default_prior
 from .network import GatingNetwork
 from .patches import aggregate_patches, extract_patches, patch_coverage, sample_patches
 from .prior import GMMPatchPrior
-from .restoration import EPLLRestorer, deblur_epll, denoise_epll, inpaint_epll
+from .restoration import (
+    EPLLRestorer,
+    deblur_epll,
+    denoise_epll,
+    estimate_noise_sigma,
+    inpaint_epll,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -20,6 +27,7 @@ __all__ = [
     "denoise_epll",
     "deblur_epll",
     "inpaint_epll",
+    "estimate_noise_sigma",
     "Likelihood",
     "GaussianNoise",
     "Blur",
@@ -27,6 +35,9 @@ __all__ = [
     "Gating",
     "ExactGating",
     "load_default_prior",
+    "load_default_network",
+    "gaussian_kernel",
+    "motion_kernel",
     "extract_patches",
     "aggregate_patches",
     "patch_coverage",

@@ -7,6 +7,7 @@ exit code 2, never a traceback.
 import argparse
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -80,6 +81,177 @@ def _cmd_train_prior(args):
     return 0
 
 
+class Progress:
+    """A one-line progress bar on stderr; silent when stderr is not a terminal or ``quiet``."""
+
+    def __init__(self, label, quiet=False, stream=None):
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = not quiet and self.stream.isatty()
+        self.label, self.total, self.done = label, 1, 0
+        self.tic = time.perf_counter()
+
+    def __call__(self, done, total):
+        self.done, self.total = done, max(1, total)
+        if self.enabled:
+            width = 30
+            filled = int(width * self.done / self.total)
+            bar = "#" * filled + "-" * (width - filled)
+            seconds = time.perf_counter() - self.tic
+            self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {seconds:.1f} s")
+            if self.done >= self.total:
+                self.stream.write("\n")
+            self.stream.flush()
+
+
+def _check_output(args):
+    """Refuse to overwrite the input (unless ``--overwrite``) before any work is done."""
+    source, target = Path(args.input), Path(args.output)
+    if target.exists() and source.exists() and source.resolve() == target.resolve():
+        if not args.overwrite:
+            raise ValueError(f"output {target} is the input; pass --overwrite to replace it")
+
+
+def _restore_file(args, likelihood_for):
+    """Read ``args.input``, restore it with ``likelihood_for(float_image)``, write
+    ``args.output`` in the input's kind; report progress and timing."""
+    from .imageio import read_image, write_image
+    from .models import load_prior
+    from .restoration import EPLLRestorer, _restore_channels
+
+    _check_output(args)
+    source = read_image(args.input)
+    likelihood = likelihood_for(source)
+    prior = load_prior(args.prior) if args.prior else None
+    n_channels = 1 if source.image.ndim == 2 else source.image.shape[-1]
+    restorer = EPLLRestorer(
+        prior, stride=args.stride, gating=args.gating, tile_shape=args.tile, n_jobs=args.n_jobs
+    )
+    tic = time.perf_counter()
+    restored = _restore_channels(
+        source.image,
+        likelihood,
+        restorer,
+        source.channel_axis,
+        progress=Progress(args.command, quiet=args.quiet),
+    )
+    write_image(args.output, restored, source)
+    if not args.quiet:
+        print(
+            f"{args.command}: {args.input} {source.image.shape} -> {args.output} "
+            f"({likelihood!r}, {n_channels} channel(s), gating {args.gating}, stride "
+            f"{args.stride}, {time.perf_counter() - tic:.1f} s)"
+        )
+    return 0
+
+
+def _noise_sigma(args, source):
+    """``--sigma`` in the file's units (e.g. 25 for uint8), or estimated; as float units."""
+    from .restoration import estimate_noise_sigma
+
+    if args.sigma in (None, "estimate"):
+        sigma = estimate_noise_sigma(source.image, channel_axis=source.channel_axis)
+        if not args.quiet:
+            print(f"estimated noise sigma: {sigma * _file_scale(source):.4g}")
+        return sigma
+    try:
+        value = float(args.sigma)
+    except ValueError:
+        raise ValueError(f"--sigma must be a number or 'estimate', got {args.sigma!r}") from None
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"--sigma must be finite and > 0, got {args.sigma}")
+    return value / _file_scale(source)
+
+
+def _file_scale(source):
+    """Float units -> the file's units (255 for uint8, 65535 for uint16, 1 for float)."""
+    if np.issubdtype(source.dtype, np.integer):
+        return float(np.iinfo(source.dtype).max)
+    return 1.0
+
+
+def _cmd_denoise(args):
+    from .likelihoods import GaussianNoise
+
+    return _restore_file(args, lambda source: GaussianNoise(_noise_sigma(args, source)))
+
+
+def _cmd_deblur(args):
+    from .kernels import parse_kernel
+    from .likelihoods import Blur
+
+    kernel = parse_kernel(args.kernel)
+
+    def likelihood_for(source):
+        return Blur(kernel, _noise_sigma(args, source))
+
+    return _restore_file(args, likelihood_for)
+
+
+def _cmd_inpaint(args):
+    from .imageio import read_image
+    from .likelihoods import Inpainting
+
+    def likelihood_for(source):
+        mask = read_image(args.mask).image
+        if mask.ndim == 3:
+            mask = mask.max(axis=-1)
+        if mask.shape != source.image.shape[:2]:
+            raise ValueError(
+                f"mask {args.mask} has shape {mask.shape}, the image {source.image.shape[:2]}"
+            )
+        missing = mask > 0.5
+        if missing.all():
+            raise ValueError(f"mask {args.mask} marks every pixel as missing")
+        return Inpainting(~missing)
+
+    return _restore_file(args, likelihood_for)
+
+
+def _cmd_train_gating(args):
+    from .models import load_prior, save_network
+    from .network import GatingNetwork
+    from .patches import sample_patches
+
+    prior = load_prior(args.prior) if args.prior else None
+    if prior is None:
+        from .models import load_default_prior
+
+        prior = load_default_prior()
+    tic = time.perf_counter()
+    n_patches = args.n_batches * args.batch_size
+    X = sample_patches(args.images, n_patches, prior.patch_size, random_state=args.seed)
+    levels = [0.0] + [float(v) for v in args.noise_levels.split(",") if v]
+    network = GatingNetwork(
+        prior,
+        n_filters=args.n_filters,
+        noise_levels=levels,
+        batch_size=args.batch_size,
+        n_batches=args.n_batches,
+        max_iter=args.max_iter,
+        random_state=args.seed,
+        verbose=0 if args.quiet else 1,
+    ).fit(X.astype(np.float64))
+    network.metadata_ = {"n_patches": int(n_patches), "images": len(args.images)}
+    save_network(network, args.output)
+    if not args.quiet:
+        minutes = (time.perf_counter() - tic) / 60
+        print(f"wrote {args.output} ({minutes:.1f} min)")
+    return 0
+
+
+def _add_restore_options(parser, sigma_help):
+    parser.add_argument("input", help="image file (PNG, JPEG, TIFF incl. 16-bit, ...)")
+    parser.add_argument("output", help="where to write the result (same kind as the input)")
+    parser.add_argument("--sigma", default=None, help=sigma_help)
+    parser.add_argument("--gating", choices=["exact", "network"], default="network")
+    parser.add_argument("--stride", type=int, default=1, help="patch stride (1 = all patches)")
+    parser.add_argument("--tile", type=int, default=None, help="tile size in pixels")
+    parser.add_argument("--n-jobs", type=int, default=None, help="tiles restored at once")
+    parser.add_argument("--prior", help="a prior .npz file instead of the shipped default")
+    parser.add_argument("--overwrite", action="store_true", help="allow OUTPUT == INPUT")
+    parser.add_argument("-q", "--quiet", action="store_true")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="skgate", description="Image restoration with learned patch priors (EPLL)."
@@ -107,6 +279,49 @@ def build_parser():
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("-q", "--quiet", action="store_true")
     train.set_defaults(run=_cmd_train_prior)
+
+    denoise = commands.add_parser("denoise", help="remove white Gaussian noise")
+    _add_restore_options(
+        denoise,
+        "noise standard deviation in the file's units (25 means 25 grey levels of a uint8 "
+        "image), or 'estimate' (the default)",
+    )
+    denoise.set_defaults(run=_cmd_denoise)
+
+    deblur = commands.add_parser("deblur", help="undo a known blur (periodic boundary)")
+    _add_restore_options(
+        deblur, "noise standard deviation in the file's units, or 'estimate' (the default)"
+    )
+    deblur.add_argument(
+        "--kernel",
+        required=True,
+        help="K.npy, gaussian:STD or motion:LENGTH,ANGLE (pixels, degrees)",
+    )
+    deblur.set_defaults(run=_cmd_deblur)
+
+    inpaint = commands.add_parser("inpaint", help="fill in missing pixels")
+    _add_restore_options(inpaint, argparse.SUPPRESS)
+    inpaint.add_argument(
+        "--mask", required=True, help="image whose white (non-zero) pixels are missing"
+    )
+    inpaint.set_defaults(run=_cmd_inpaint)
+
+    gating = commands.add_parser("train-gating", help="train a gating network for a prior")
+    gating.add_argument("images", nargs="+", help="training image files")
+    gating.add_argument("-o", "--output", required=True, help="where to write the .npz")
+    gating.add_argument("--prior", help="the teacher prior .npz (default: the shipped one)")
+    gating.add_argument("--n-filters", type=int, default=100)
+    gating.add_argument("--n-batches", type=int, default=100)
+    gating.add_argument("--batch-size", type=int, default=10_000)
+    gating.add_argument("--max-iter", type=int, default=100)
+    gating.add_argument(
+        "--noise-levels",
+        default=",".join(f"{1e-4 * 2**k:g}" for k in range(12)),
+        help="comma-separated noise variances with their own output layer (besides 0)",
+    )
+    gating.add_argument("--seed", type=int, default=0)
+    gating.add_argument("-q", "--quiet", action="store_true")
+    gating.set_defaults(run=_cmd_train_gating)
     return parser
 
 

@@ -11,13 +11,16 @@ Every likelihood describes ``y = A x + n`` with white Gaussian noise ``n`` of st
 
   given ``patch_sum = sum_i P_i^T z_i`` and ``coverage = sum_i P_i^T 1`` (patches per pixel),
   i.e. the solution of ``(lam A^T A + beta diag(coverage)) x = lam A^T y + beta patch_sum``;
-- ``default_betas()`` and ``default_lam(patch_size)``, its tuned schedule.
+- ``default_betas()`` and ``default_lam(patch_size)``, its tuned schedule;
+- for tiled restoration only, ``tile(window)`` (the same degradation on a window of the image)
+  and ``tile_margin`` (extra context a tile needs, e.g. the blur kernel's size).
 
 A new degradation (super-resolution, another noise model, ...) is a subclass implementing
 ``forward``, ``adjoint`` and, if no closed form exists, nothing else: the base class solves the
 image step by preconditioned conjugate gradients.
 """
 
+import copy
 from abc import ABC, abstractmethod
 from numbers import Real
 
@@ -61,6 +64,12 @@ class Likelihood(ABC):
     def __repr__(self):
         return f"{type(self).__name__}(sigma={self.sigma:g})"
 
+    def with_sigma(self, sigma):
+        """The same degradation with noise ``sigma`` (a shallow copy)."""
+        other = copy.copy(self)
+        other.sigma = check_sigma(sigma)
+        return other
+
     # -- the operator
     @abstractmethod
     def forward(self, x):
@@ -77,6 +86,21 @@ class Likelihood(ABC):
     def initial_estimate(self, y):
         """Where the splitting starts; the observation itself by default."""
         return np.array(y, dtype=np.float64)
+
+    # -- tiles
+    #: Context (pixels) a tile needs beyond the restorer's own margin.
+    tile_margin = 0
+
+    def tile(self, window):
+        """The same degradation seen on ``window = (row_slice, col_slice)`` of the image.
+
+        Needed only for tiled restoration (``EPLLRestorer(tile_shape=...)``). The default
+        refuses: a subclass whose operator is local overrides it (and sets
+        :attr:`tile_margin` to the operator's reach)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not support tiles: implement tile(window) "
+            "or restore without tile_shape"
+        )
 
     def data_term(self, x, y):
         """``1/2 ||A x - y||^2``."""
@@ -151,6 +175,9 @@ class GaussianNoise(Likelihood):
     def solve(self, y, patch_sum, coverage, lam, beta, x0=None):
         return (lam * y + beta * patch_sum) / (lam + beta * coverage)
 
+    def tile(self, window):
+        return self
+
 
 class Inpainting(Likelihood):
     """Missing pixels: ``A`` keeps the pixels where ``mask`` is True.
@@ -219,6 +246,15 @@ class Inpainting(Likelihood):
     def solve(self, y, patch_sum, coverage, lam, beta, x0=None):
         weights = lam * self._weights
         return (weights * y + beta * patch_sum) / (weights + beta * coverage)
+
+    def tile(self, window):
+        # A tile may lie entirely in a hole, which the constructor refuses for a whole image;
+        # the restorer starts tiles from the whole image's initial estimate, so it is fine.
+        tile = object.__new__(Inpainting)
+        tile.sigma = self.sigma
+        tile.mask = self.mask[window]
+        tile._weights = self._weights[window]
+        return tile
 
     def default_betas(self):
         # Measured on three Set12 images with 50 % missing pixels (average PSNR): 50 * 2^k,
@@ -332,6 +368,44 @@ class Blur(Likelihood):
             return self._fft_inverse(y.shape, lam, beta, level)(rhs).reshape(y.shape)
         return self._solve_cg(y, patch_sum, coverage, lam, beta, x0)
 
+    @property
+    def tile_margin(self):
+        # A tile's periodic convolution wraps within the tile: the margin must absorb the
+        # kernel's reach on both sides before the restorer's own margin starts.
+        return 2 * max(self.kernel.shape)
+
+    def tile(self, window):
+        return _TileBlur(self.kernel, self.sigma, self.boundary)
+
     def default_betas(self):
         # Zoran & Weiss's deblurring schedule (absolute penalties, images in [0, 1]).
         return 50.0 * 2.0 ** np.arange(0, 7)
+
+
+class _TileBlur(Blur):
+    """:class:`Blur` seen on a tile of a larger image.
+
+    A tile's edge pixels were blurred with pixels outside the tile, so the periodic model is
+    wrong there; the data term keeps only the pixels whose whole kernel window lies inside the
+    tile (``A = M K``), and the tile's margin makes up for the pixels dropped. The image step
+    has no closed form any more and is solved by conjugate gradients."""
+
+    def _valid(self, shape):
+        kh, kw = self.kernel.shape
+        valid = np.zeros(shape)
+        valid[kh - 1 : shape[0] - kh + 1, kw - 1 : shape[1] - kw + 1] = 1.0
+        return valid
+
+    def forward(self, x):
+        out = super().forward(x)
+        return out * self._valid(out.shape)
+
+    def adjoint(self, r):
+        r = np.asarray(r, dtype=np.float64)
+        return super().adjoint(r * self._valid(r.shape))
+
+    def solve(self, y, patch_sum, coverage, lam, beta, x0=None):
+        return self._solve_cg(y, patch_sum, coverage, lam, beta, x0)
+
+    def tile(self, window):
+        return self

@@ -41,19 +41,39 @@ def _forward(params, coords):
     return responses, logits
 
 
+def _cross_entropy_and_residual(logits, teacher):
+    """Mean cross-entropy of ``softmax(logits)`` against ``teacher`` and ``g = (q - p) / n``.
+
+    Works in place on ``logits``; sums are accumulated in float64."""
+    n = logits.shape[0]
+    logits -= logits.max(axis=1, keepdims=True)
+    q = np.exp(logits)
+    norm = q.sum(axis=1, keepdims=True)
+    log_norm = np.log(norm, dtype=np.float64)
+    loss = (log_norm.sum() - np.einsum("ij,ij->", teacher, logits, dtype=np.float64)) / n
+    q /= norm
+    q -= teacher
+    q *= 1.0 / n
+    return loss, q
+
+
 def _loss_and_grad(theta, shapes, coords, teacher):
-    """Cross-entropy against ``teacher`` posteriors and its gradient, flattened for scipy."""
-    params = _unflatten(theta, shapes)
-    V, W, _ = params
-    responses, logits = _forward(params, coords)
-    log_q = log_softmax(logits, axis=1)
-    n = coords.shape[0]
-    loss = -np.sum(teacher * log_q) / n
-    g = (np.exp(log_q) - teacher) / n
-    grad_c = g.sum(axis=0)
-    grad_W = -g.T @ (responses * responses)
-    grad_V = -2.0 * ((g @ W) * responses).T @ coords
-    return loss, np.concatenate([grad_V.ravel(), grad_W.ravel(), grad_c.ravel()])
+    """Cross-entropy against ``teacher`` posteriors and its gradient, flattened for scipy.
+
+    Computed in the dtype of ``coords`` (training passes float32: the GEMMs and exponentials
+    dominate, and single precision halves them); ``theta`` and the gradient are float64."""
+    V, W, c = (p.astype(coords.dtype) for p in _unflatten(theta, shapes))
+    responses = coords @ V.T
+    squares = responses * responses
+    logits = squares @ W.T
+    np.subtract(c, logits, out=logits)
+    loss, g = _cross_entropy_and_residual(logits, teacher)
+    grad_c = g.sum(axis=0, dtype=np.float64)
+    grad_W = -(g.T @ squares)
+    back = g @ W
+    back *= responses
+    grad_V = -2.0 * (back.T @ coords)
+    return loss, np.concatenate([grad_V.ravel(), grad_W.ravel(), grad_c]).astype(np.float64)
 
 
 def _unflatten(theta, shapes):
@@ -68,12 +88,12 @@ def _unflatten(theta, shapes):
 def _loss_and_grad_heads(theta, shapes, features, teacher):
     """Cross-entropy and gradient for the output layer alone (filters fixed): a multinomial
     logistic regression on the squared responses, which is convex."""
-    W, c = _unflatten(theta, shapes)
-    log_q = log_softmax(c - features @ W.T, axis=1)
-    n = features.shape[0]
-    loss = -np.sum(teacher * log_q) / n
-    g = (np.exp(log_q) - teacher) / n
-    return loss, np.concatenate([(-g.T @ features).ravel(), g.sum(axis=0)])
+    W, c = (p.astype(features.dtype) for p in _unflatten(theta, shapes))
+    logits = features @ W.T
+    np.subtract(c, logits, out=logits)
+    loss, g = _cross_entropy_and_residual(logits, teacher)
+    grad = np.concatenate([(-(g.T @ features)).ravel(), g.sum(axis=0, dtype=np.float64)])
+    return loss, grad.astype(np.float64)
 
 
 class GatingNetwork(BaseEstimator):
@@ -98,7 +118,8 @@ class GatingNetwork(BaseEstimator):
         Patches per minibatch.
     n_batches : int or None, default=None
         Minibatches for the filters, drawn from ``X``; ``None`` makes one pass
-        (``ceil(n_samples / batch_size)``). Each further level uses ``max(1, n_batches // 4)``.
+        (``ceil(n_samples / batch_size)``). Each further level uses ``max(1, n_batches // 10)``,
+        warm-started from the head of the level below it.
     max_iter : int, default=100
         L-BFGS iterations per minibatch.
     init : {"pca", "random"}, default="pca"
@@ -258,7 +279,7 @@ class GatingNetwork(BaseEstimator):
             result = minimize(
                 _loss_and_grad,
                 theta,
-                args=(shapes, batch, target),
+                args=(shapes, batch.astype(np.float32), target),
                 jac=True,
                 method="L-BFGS-B",
                 options=options,
@@ -270,15 +291,18 @@ class GatingNetwork(BaseEstimator):
 
         heads_W, heads_c = [W], [c]
         head_shapes = [W.shape, c.shape]
-        for level in levels[1:]:
+        V32 = V.astype(np.float32)
+        for index, level in enumerate(levels[1:]):
             # The clean head is a poor start under noise (huge losses); the prior's weights are
-            # a safe one for this convex problem.
-            theta = np.concatenate([np.zeros(W.size), np.log(teacher.weights_)])
-            batches = max(1, n_batches // 4)
+            # a safe one for this convex problem, and the head of the next lower noise level a
+            # closer one once there is one.
+            if index == 0:
+                theta = np.concatenate([np.zeros(W.size), np.log(teacher.weights_)])
+            batches = max(1, n_batches // 10)
             for i, batch in enumerate(self._minibatches(coords, batches, level, rng)):
                 tic = time.perf_counter()
                 target = _teacher_posterior(tables, batch, level)
-                responses = batch @ V.T
+                responses = batch.astype(np.float32) @ V32.T
                 result = minimize(
                     _loss_and_grad_heads,
                     theta,
@@ -371,7 +395,7 @@ class GatingNetwork(BaseEstimator):
 
 def _teacher_posterior(tables, coords, noise_var):
     log_post = tables.log_posterior(coords.astype(np.float32), noise_var)
-    return softmax(log_post.astype(np.float64), axis=1)
+    return softmax(log_post.astype(np.float64), axis=1).astype(np.float32)
 
 
 class NetworkGating(Gating):

@@ -16,10 +16,13 @@ def make_likelihood(kind, shape, rng):
         return Inpainting(mask, sigma=0.02)
     kh = int(rng.integers(1, min(shape[0], 7) + 1))
     kw = int(rng.integers(1, min(shape[1], 7) + 1))
-    return Blur(rng.random((kh, kw)) + 0.01, sigma=0.03)
+    blur = Blur(rng.random((kh, kw)) + 0.01, sigma=0.03)
+    if kind == "tile-blur":  # a tile's blur: data only where the kernel fits in the tile
+        return blur.tile((slice(0, shape[0]), slice(0, shape[1])))
+    return blur
 
 
-kinds = st.sampled_from(["noise", "inpaint", "blur"])
+kinds = st.sampled_from(["noise", "inpaint", "blur", "tile-blur"])
 shapes = st.tuples(st.integers(8, 24), st.integers(8, 24))
 
 
@@ -168,3 +171,21 @@ def test_mask_is_copied():
     lik = Inpainting(mask)
     mask[0, 0] = False
     assert lik.mask[0, 0]
+
+
+def test_tiles_of_likelihoods():
+    rng = np.random.default_rng(0)
+    mask = rng.random((20, 30)) > 0.5
+    window = (slice(5, 15), slice(10, 30))
+    tile = Inpainting(mask).tile(window)
+    np.testing.assert_array_equal(tile.mask, mask[window])
+    hole = Inpainting(mask).tile((slice(0, 0), slice(0, 0)))  # nothing observed is allowed
+    assert hole.mask.size == 0
+    noise = GaussianNoise(0.1)
+    assert noise.tile(window) is noise and noise.tile_margin == 0
+    blur = Blur(np.ones((3, 5)) / 15, 0.01)
+    assert blur.tile_margin == 10
+    x = rng.random((20, 30))
+    inner = (slice(2, -2), slice(4, -4))  # where the whole kernel window lies in the tile
+    np.testing.assert_allclose(blur.tile(window).forward(x)[inner], blur.forward(x)[inner])
+    assert np.all(blur.tile(window).forward(x)[:2] == 0)

@@ -8,13 +8,13 @@ wrong instead of a model that silently misbehaves.
 """
 
 import json
-import os
-import tempfile
 import zipfile
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from .._files import atomic_path
 
 __all__ = [
     "save_prior",
@@ -41,21 +41,8 @@ class ModelFileError(ValueError):
 
 def _write_npz(path, arrays):
     """Write ``arrays`` atomically: a crash never leaves a half-written model at ``path``."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
-        # mkstemp creates the file private (0600); a model file is ordinary data.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
 
 
 def _read_npz(path, expected_format, supported_version):

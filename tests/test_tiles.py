@@ -1,0 +1,156 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from skimage import data
+
+from skgate import Blur, EPLLRestorer, GaussianNoise, Inpainting, Likelihood, load_default_prior
+from skgate.tiles import TileLayout
+
+
+@given(
+    rows=st.integers(1, 60),
+    cols=st.integers(1, 60),
+    tile=st.tuples(st.integers(1, 30), st.integers(1, 30)),
+    margin=st.integers(0, 12),
+    align=st.integers(1, 4),
+)
+@settings(max_examples=60, deadline=None)
+def test_cores_partition_the_image(rows, cols, tile, margin, align):
+    layout = TileLayout((rows, cols), tile, margin, align=align)
+    hits = np.zeros((rows, cols), int)
+    for t in layout:
+        hits[t.core] += 1
+        for core, outer, size in zip(t.core, t.outer, (rows, cols), strict=True):
+            assert core.start % align == 0
+            assert outer.start == max(0, core.start - margin)
+            assert outer.stop == min(size, core.stop + margin)
+        inner = np.arange(rows * cols).reshape(rows, cols)
+        np.testing.assert_array_equal(inner[t.outer][t.core_in_outer], inner[t.core])
+    np.testing.assert_array_equal(hits, 1)
+
+
+def test_tile_layout_rejects_bad_arguments():
+    with pytest.raises(TypeError, match="tile_shape"):
+        TileLayout((10, 10), "big", 2)
+    with pytest.raises(ValueError, match="tile_shape"):
+        TileLayout((10, 10), (0, 4), 2)
+    with pytest.raises(ValueError, match="margin"):
+        TileLayout((10, 10), 4, -1)
+
+
+@pytest.fixture(scope="module")
+def clean():
+    return data.camera()[100:196, 60:156] / 255.0
+
+
+def _psnr(a, b):
+    return 10 * np.log10(1 / np.mean((a - b) ** 2))
+
+
+def test_tiled_denoising_matches_untiled(clean):
+    sigma = 0.1
+    noisy = clean + sigma * np.random.default_rng(0).standard_normal(clean.shape)
+    whole = EPLLRestorer(stride=2).restore(noisy, GaussianNoise(sigma))
+    done = []
+    tiled = EPLLRestorer(stride=2, tile_shape=40).restore(
+        noisy, GaussianNoise(sigma), progress=lambda i, n: done.append((i, n))
+    )
+    assert done == [(i, 9) for i in range(1, 10)]
+    assert abs(_psnr(clean, whole) - _psnr(clean, tiled)) < 0.02
+    assert np.abs(whole - tiled).max() < 0.02
+    # a margin of no context is visibly different: the test can tell
+    bare = EPLLRestorer(stride=2, tile_shape=40, tile_margin=0).restore(noisy, GaussianNoise(sigma))
+    assert np.abs(whole - bare).max() > np.abs(whole - tiled).max()
+
+
+def test_parallel_tiles_equal_serial_tiles(clean):
+    sigma = 0.1
+    noisy = clean + sigma * np.random.default_rng(1).standard_normal(clean.shape)
+    serial = EPLLRestorer(stride=3, tile_shape=48, n_jobs=1).restore(noisy, GaussianNoise(sigma))
+    parallel = EPLLRestorer(stride=3, tile_shape=48, n_jobs=2).restore(noisy, GaussianNoise(sigma))
+    np.testing.assert_allclose(parallel, serial, atol=1e-6)
+
+
+def test_tiled_inpainting_fills_a_tile_without_observations(clean):
+    mask = np.random.default_rng(2).random(clean.shape) > 0.4
+    mask[:40, :40] = False  # a whole tile's core and more is missing
+    observed = np.where(mask, clean, 0.0)
+    restorer = EPLLRestorer(stride=2, betas=[50, 400, 3200])
+    whole = restorer.restore(observed, Inpainting(mask))
+    tiled = EPLLRestorer(stride=2, betas=[50, 400, 3200], tile_shape=32).restore(
+        observed, Inpainting(mask)
+    )
+    assert np.all(np.isfinite(tiled))
+    np.testing.assert_allclose(tiled[mask], observed[mask], atol=0.01)
+    assert abs(_psnr(clean, whole) - _psnr(clean, tiled)) < 0.1
+
+
+def test_tiled_deblurring_is_close_to_untiled(clean):
+    kernel = np.ones((5, 5)) / 25
+    lik = Blur(kernel, sigma=0.01)
+    blurred = lik.forward(clean) + 0.01 * np.random.default_rng(3).standard_normal(clean.shape)
+    restorer = EPLLRestorer(stride=2, betas=[50, 200, 800])
+    whole = restorer.restore(blurred, lik)
+    tiled = EPLLRestorer(stride=2, betas=[50, 200, 800], tile_shape=48).restore(blurred, lik)
+    # inside the image the tiles see the same data; only the periodic wrap at the image's
+    # own border differs (a tile wraps within itself)
+    inner = (slice(12, -12), slice(12, -12))
+    assert abs(_psnr(clean[inner], whole[inner]) - _psnr(clean[inner], tiled[inner])) < 0.05
+
+
+def test_a_likelihood_without_tiles_is_refused_before_any_work(clean):
+    class Scaled(Likelihood):
+        def forward(self, x):
+            return 0.5 * np.asarray(x)
+
+        def adjoint(self, r):
+            return 0.5 * np.asarray(r)
+
+    with pytest.raises(NotImplementedError, match="does not support tiles"):
+        EPLLRestorer(tile_shape=40).restore(clean, Scaled(0.1))
+    # untiled it works
+    assert EPLLRestorer(stride=4, betas=[100.0]).restore(clean, Scaled(0.1)).shape == clean.shape
+
+
+def test_tiles_reject_callback_and_one_tile_runs_untiled(clean):
+    with pytest.raises(ValueError, match="use progress"):
+        EPLLRestorer(tile_shape=40).restore(clean, GaussianNoise(0.1), callback=print)
+    calls = []
+    EPLLRestorer(stride=4, betas=[100.0], tile_shape=500).restore(
+        clean, GaussianNoise(0.1), callback=lambda *a: calls.append(a)
+    )
+    assert len(calls) == 1
+
+
+def test_custom_prior_travels_to_workers(clean):
+    prior = load_default_prior()
+    noisy = clean + 0.05 * np.random.default_rng(4).standard_normal(clean.shape)
+    a = EPLLRestorer(prior, stride=4, tile_shape=48, n_jobs=2).restore(noisy, GaussianNoise(0.05))
+    b = EPLLRestorer(prior, stride=4).restore(noisy, GaussianNoise(0.05))
+    assert _psnr(b, a) > 45
+
+
+def test_tiles_run_on_a_dask_cluster_through_joblib(clean):
+    distributed = pytest.importorskip("distributed")
+    from joblib import parallel_config
+
+    sigma = 0.1
+    noisy = clean + sigma * np.random.default_rng(5).standard_normal(clean.shape)
+    restorer = EPLLRestorer(stride=4, tile_shape=48, betas=[100.0, 400.0])
+    local = restorer.restore(noisy, GaussianNoise(sigma))
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            processes=True,
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        with parallel_config(backend="dask"):
+            remote = restorer.restore(noisy, GaussianNoise(sigma))
+        workers_used = client.run(lambda: 1)
+    assert len(workers_used) == 2
+    np.testing.assert_allclose(remote, local, atol=1e-6)
