@@ -104,8 +104,15 @@ class Progress:
 
 
 def _check_output(args):
-    """Refuse to overwrite the input (unless ``--overwrite``) before any work is done."""
+    """Refuse to overwrite the input (unless ``--overwrite``) or to write into a missing
+    folder, before any work is done."""
+    from .imageio import check_writable
+
     source, target = Path(args.input), Path(args.output)
+    check_writable(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"output folder does not exist: {folder}")
     if target.exists() and source.exists() and source.resolve() == target.resolve():
         if not args.overwrite:
             raise ValueError(f"output {target} is the input; pass --overwrite to replace it")

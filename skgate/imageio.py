@@ -41,7 +41,9 @@ def read_image(path):
     try:
         raw = imread(path)
     except Exception as exc:  # the readers raise anything from OSError to SyntaxError
-        raise ValueError(f"cannot read image {path}: {exc}") from None
+        # imageio's messages run over many lines (plugin advice); the first one says it
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"cannot read image {path}: {reason}") from None
     if raw.dtype == object or raw.ndim not in (2, 3) or raw.size == 0:
         raise ValueError(f"{path}: not a 2-D grey or colour image (shape {raw.shape})")
     if raw.ndim == 3 and raw.shape[-1] not in (1, 2, 3, 4):
@@ -70,15 +72,44 @@ def _to_dtype(image, dtype):
     return img_as_uint(np.clip(image, 0.0, 1.0))
 
 
+#: Formats written, and the sample types they hold (the first is used for anything else).
+WRITABLE = {
+    ".png": (np.uint8, np.uint16),
+    ".tif": (np.uint16, np.uint8, np.float32, np.float64),
+    ".tiff": (np.uint16, np.uint8, np.float32, np.float64),
+    ".jpg": (np.uint8,),
+    ".jpeg": (np.uint8,),
+    ".bmp": (np.uint8,),
+}
+
+
+def check_writable(path):
+    """Raise ``ValueError`` unless ``path`` has an extension we can write."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in WRITABLE:
+        raise ValueError(
+            f"cannot write {path}: use one of {', '.join(sorted(WRITABLE))} as the extension"
+        )
+    return suffix
+
+
 def write_image(path, image, like):
     """Write float ``image`` to ``path`` in the kind of ``like`` (an :class:`ImageFile`),
-    atomically."""
+    atomically. The input's sample type is kept when the format holds it (a 16-bit PNG
+    stays 16-bit); otherwise the format's own (8-bit for JPEG)."""
     from skimage.io import imsave
+    from skimage.util import img_as_float
 
     path = Path(path)
-    out = _to_dtype(image, like.dtype)
+    holds = WRITABLE[check_writable(path)]
+    dtype = like.dtype if any(like.dtype == t for t in holds) else np.dtype(holds[0])
+    if np.issubdtype(like.dtype, np.floating) and ".png" == path.suffix.lower():
+        dtype = np.dtype(np.uint16)  # float data keeps more than 8 bits where it can
+    out = _to_dtype(image, dtype)
     if like.alpha is not None:
-        alpha = like.alpha if like.alpha.dtype == out.dtype else _to_dtype(like.alpha, out.dtype)
+        alpha = like.alpha
+        if alpha.dtype != out.dtype:
+            alpha = _to_dtype(img_as_float(alpha), out.dtype)
         out = np.concatenate([out.reshape(*out.shape[:2], -1), alpha[..., None]], axis=-1)
     with atomic_path(path) as temporary:
         imsave(temporary, out, check_contrast=False)

@@ -390,8 +390,8 @@ def estimate_noise_sigma(image, *, channel_axis=None):
     if not np.all(np.isfinite(image)):
         raise ValueError("image contains NaN or infinite values")
     sigma = float(estimate_sigma(image, channel_axis=channel_axis, average_sigmas=True))
-    # a noise-free (e.g. constant) image gives 0, which no likelihood accepts
-    return max(sigma, 1e-4)
+    # A noise-free (e.g. constant) image gives 0 or NaN, which no likelihood accepts.
+    return sigma if np.isfinite(sigma) and sigma > 1e-4 else 1e-4
 
 
 def denoise_epll(

@@ -38,10 +38,26 @@ def test_train_prior_writes_a_loadable_prior(tmp_path):
         (["info", "--prior", "missing.npz"], "missing.npz"),
         (["info", "--image", "no_such_image.png"], "no_such_image.png"),
         (["train-prior", "nothing.png", "-o", "x.npz"], "nothing.png"),
+        (["denoise", "nothing.png", "out.png"], "nothing.png"),
+        (["denoise", "noisy.png", "noisy.png"], "--overwrite"),
+        (["denoise", "noisy.png", "out.png", "--sigma", "-3"], "--sigma"),
+        (["denoise", "noisy.png", "out.png", "--sigma", "lots"], "--sigma"),
+        (["denoise", "noisy.png", "no_such_folder/out.png", "--sigma", "20"], "no_such_folder"),
+        (["denoise", "garbage.png", "out.png"], "garbage.png"),
+        (["denoise", "noisy.png", "out.png", "--stride", "0"], "stride"),
+        (["deblur", "noisy.png", "out.png", "--kernel", "blur:3"], "blur:3"),
+        (["deblur", "noisy.png", "out.png", "--kernel", "gaussian:-1"], "std"),
+        (["deblur", "noisy.png", "out.png", "--kernel", "missing.npy"], "missing.npy"),
+        (["inpaint", "noisy.png", "out.png", "--mask", "small.png"], "shape"),
+        (["inpaint", "noisy.png", "out.png", "--mask", "full.png"], "every pixel"),
     ],
 )
 def test_user_mistakes_are_one_line_errors(argv, match, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    imsave("noisy.png", np.full((32, 40), 100, np.uint8), check_contrast=False)
+    imsave("small.png", np.zeros((8, 8), np.uint8), check_contrast=False)
+    imsave("full.png", np.full((32, 40), 255, np.uint8), check_contrast=False)
+    (tmp_path / "garbage.png").write_bytes(b"not an image at all")
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert match in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
@@ -52,3 +68,134 @@ def test_module_entry_point_runs():
         [sys.executable, "-m", "skgate", "--version"], capture_output=True, text=True, check=True
     )
     assert result.stdout.startswith("skgate ")
+
+
+@pytest.fixture
+def noisy_files(tmp_path):
+    from skimage import data
+
+    rng = np.random.default_rng(0)
+    clean = data.camera()[100:164, 100:180] / 255.0
+    noisy = np.clip(clean + 20 / 255 * rng.standard_normal(clean.shape), 0, 1)
+    imsave(tmp_path / "noisy.png", (noisy * 255).round().astype(np.uint8))
+    imsave(tmp_path / "noisy16.tif", (noisy * 65535).round().astype(np.uint16))
+    colour = data.astronaut()[:48, 200:256] / 255.0
+    imsave(
+        tmp_path / "colour.png",
+        (np.clip(colour + 0.08 * rng.standard_normal(colour.shape), 0, 1) * 255).astype(np.uint8),
+    )
+    return tmp_path, clean, colour
+
+
+def _psnr(a, b):
+    return 10 * np.log10(1 / np.mean((a - b) ** 2))
+
+
+def test_denoise_keeps_the_files_kind_and_improves_it(noisy_files, capsys):
+    from skimage.io import imread
+
+    folder, clean, colour = noisy_files
+    out = folder / "out.png"
+    assert main(["denoise", str(folder / "noisy.png"), str(out), "--gating", "exact"]) == 0
+    printed = capsys.readouterr().out
+    assert "estimated noise sigma" in printed
+    restored = imread(out)
+    assert restored.dtype == np.uint8 and restored.shape == clean.shape
+    noisy = imread(folder / "noisy.png") / 255.0
+    assert _psnr(clean, restored / 255.0) > _psnr(clean, noisy) + 3
+    # 16-bit TIFF in, 16-bit TIFF out; sigma in the file's units
+    out16 = folder / "out16.tif"
+    args = ["denoise", str(folder / "noisy16.tif"), str(out16), "--sigma", str(20 * 257)]
+    assert main([*args, "--gating", "exact", "--stride", "2", "-q"]) == 0
+    assert capsys.readouterr().out == ""
+    restored16 = imread(out16)
+    assert restored16.dtype == np.uint16
+    assert _psnr(clean, restored16 / 65535.0) > _psnr(clean, noisy) + 3
+    # colour in, colour out
+    out_rgb = folder / "out_rgb.png"
+    args = ["denoise", str(folder / "colour.png"), str(out_rgb), "--sigma", "20", "-q"]
+    assert main([*args, "--gating", "exact", "--stride", "2"]) == 0
+    assert imread(out_rgb).shape == colour.shape
+    # nothing but the outputs in the folder: no temporary files left behind
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["noisy.png", "noisy16.tif", "colour.png", "out.png", "out16.tif", "out_rgb.png"]
+    )
+
+
+def test_deblur_and_inpaint_from_the_command_line(noisy_files):
+    from skimage.io import imread
+
+    folder, clean, _ = noisy_files
+    mask = np.zeros(clean.shape, np.uint8)
+    mask[20:26, :] = 255
+    imsave(folder / "mask.png", mask, check_contrast=False)
+    holes = (np.where(mask > 0, 0, clean) * 255).round().astype(np.uint8)
+    imsave(folder / "holes.png", holes)
+    out = folder / "filled.png"
+    args = ["inpaint", str(folder / "holes.png"), str(out), "--mask", str(folder / "mask.png")]
+    assert main([*args, "--gating", "exact", "--stride", "2", "-q"]) == 0
+    filled = imread(out) / 255.0
+    missing = mask > 0
+    assert (
+        np.abs(filled - clean)[missing].mean() < np.abs(holes / 255.0 - clean)[missing].mean() / 3
+    )
+    np.save(folder / "k.npy", np.ones((3, 3)) / 9)
+    out = folder / "sharp.png"
+    args = ["deblur", str(folder / "noisy.png"), str(out), "--kernel", str(folder / "k.npy")]
+    assert main([*args, "--gating", "exact", "--stride", "3", "--sigma", "5", "-q"]) == 0
+    assert imread(out).shape == clean.shape
+
+
+def test_failed_write_leaves_nothing_behind(noisy_files, capsys):
+    folder, _, _ = noisy_files
+    target = folder / "out.unknownformat"
+    args = ["denoise", str(folder / "noisy.png"), str(target), "--sigma", "20", "--stride", "4"]
+    assert main([*args, "--gating", "exact"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert not any(p.name.startswith(".") or "unknownformat" in p.name for p in folder.iterdir())
+
+
+def test_progress_bar_only_on_a_terminal():
+    import io
+
+    from skgate.cli import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Terminal()
+    bar = Progress("denoise", stream=tty)
+    for done in range(1, 4):
+        bar(done, 3)
+    assert "3/3" in tty.getvalue() and tty.getvalue().endswith("\n")
+    pipe = io.StringIO()
+    Progress("denoise", stream=pipe)(1, 3)
+    assert pipe.getvalue() == ""
+    quiet = Terminal()
+    Progress("denoise", quiet=True, stream=quiet)(1, 3)
+    assert quiet.getvalue() == ""
+
+
+def test_train_gating_writes_a_network_for_the_prior(tmp_path):
+    from skgate.models import load_network
+
+    rng = np.random.default_rng(1)
+    files = []
+    for i in range(2):
+        path = tmp_path / f"img{i}.png"
+        imsave(path, (rng.random((40, 40)) * 255).astype(np.uint8))
+        files.append(str(path))
+    prior_file = tmp_path / "prior.npz"
+    args = ["train-prior", *files, "-o", str(prior_file), "--n-patches", "2000"]
+    assert (
+        main([*args, "--warm-up-patches", "500", "--n-components", "3", "--patch-size", "4", "-q"])
+        == 0
+    )
+    out = tmp_path / "net.npz"
+    args = ["train-gating", *files, "-o", str(out), "--prior", str(prior_file), "--n-filters", "5"]
+    args += ["--n-batches", "2", "--batch-size", "500", "--max-iter", "20"]
+    assert main([*args, "--noise-levels", "0.01", "-q"]) == 0
+    network = load_network(out, prior=load_prior(prior_file))
+    assert network.filters_.shape == (5, 16)
+    np.testing.assert_array_equal(network.noise_levels_, [0.0, 0.01])
