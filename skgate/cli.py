@@ -126,7 +126,11 @@ def _restore_file(args, likelihood_for):
     from .restoration import EPLLRestorer, _restore_channels
 
     _check_output(args)
-    source = read_image(args.input)
+    source = _read_source(args.input)
+    clean = None
+    if getattr(args, "add_noise", None) is not None:
+        clean = source.image
+        source = _with_noise(source, args)
     likelihood = likelihood_for(source)
     prior = load_prior(args.prior) if args.prior else None
     n_channels = 1 if source.image.ndim == 2 else source.image.shape[-1]
@@ -142,6 +146,11 @@ def _restore_file(args, likelihood_for):
         progress=Progress(args.command, quiet=args.quiet),
     )
     write_image(args.output, restored, source)
+    if not args.quiet and clean is not None:
+        print(
+            f"PSNR against the clean image: noisy {_psnr(clean, source.image):.2f} dB, "
+            f"restored {_psnr(clean, restored):.2f} dB"
+        )
     if not args.quiet:
         print(
             f"{args.command}: {args.input} {source.image.shape} -> {args.output} "
@@ -149,6 +158,43 @@ def _restore_file(args, likelihood_for):
             f"{args.stride}, {time.perf_counter() - tic:.1f} s)"
         )
     return 0
+
+
+def _read_source(name_or_path):
+    """An :class:`~skgate.imageio.ImageFile` from a path, or a bundled scikit-image image
+    (as uint8, grey or colour) when no such file exists."""
+    from .imageio import ImageFile, read_image
+
+    if name_or_path in BUNDLED_IMAGES and not Path(name_or_path).exists():
+        from skimage import data
+        from skimage.util import img_as_float
+
+        raw = getattr(data, name_or_path)()
+        return ImageFile(img_as_float(raw).astype(np.float64), raw.dtype, None)
+    return read_image(name_or_path)
+
+
+def _with_noise(source, args):
+    """``source`` with white Gaussian noise of ``--add-noise`` (file units), seeded."""
+    from .imageio import ImageFile
+
+    sigma = _positive_number(args.add_noise, "--add-noise") / _file_scale(source)
+    noise = np.random.default_rng(args.seed).standard_normal(source.image.shape)
+    return ImageFile(source.image + sigma * noise, source.dtype, source.alpha)
+
+
+def _psnr(clean, estimate):
+    return 10 * np.log10(1.0 / np.mean((np.clip(estimate, 0, 1) - clean) ** 2))
+
+
+def _positive_number(text, name):
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {text!r}") from None
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be finite and > 0, got {text}")
+    return value
 
 
 def _noise_sigma(args, source):
@@ -160,13 +206,7 @@ def _noise_sigma(args, source):
         if not args.quiet:
             print(f"estimated noise sigma: {sigma * _file_scale(source):.4g}")
         return sigma
-    try:
-        value = float(args.sigma)
-    except ValueError:
-        raise ValueError(f"--sigma must be a number or 'estimate', got {args.sigma!r}") from None
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"--sigma must be finite and > 0, got {args.sigma}")
-    return value / _file_scale(source)
+    return _positive_number(args.sigma, "--sigma") / _file_scale(source)
 
 
 def _file_scale(source):
@@ -247,7 +287,11 @@ def _cmd_train_gating(args):
 
 
 def _add_restore_options(parser, sigma_help):
-    parser.add_argument("input", help="image file (PNG, JPEG, TIFF incl. 16-bit, ...)")
+    parser.add_argument(
+        "input",
+        help="image file (PNG, JPEG, TIFF incl. 16-bit, ...) or a bundled scikit-image "
+        f"image ({', '.join(BUNDLED_IMAGES)})",
+    )
     parser.add_argument("output", help="where to write the result (same kind as the input)")
     parser.add_argument("--sigma", default=None, help=sigma_help)
     parser.add_argument("--gating", choices=["exact", "network"], default="network")
@@ -293,6 +337,13 @@ def build_parser():
         "noise standard deviation in the file's units (25 means 25 grey levels of a uint8 "
         "image), or 'estimate' (the default)",
     )
+    denoise.add_argument(
+        "--add-noise",
+        default=None,
+        help="demo: first add white Gaussian noise of this level (file units) and report "
+        "PSNR against the clean input",
+    )
+    denoise.add_argument("--seed", type=int, default=0, help="seed of --add-noise")
     denoise.set_defaults(run=_cmd_denoise)
 
     deblur = commands.add_parser("deblur", help="undo a known blur (periodic boundary)")

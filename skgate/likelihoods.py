@@ -4,7 +4,8 @@ Every likelihood describes ``y = A x + n`` with white Gaussian noise ``n`` of st
 ``sigma``. The restorer only ever asks a likelihood for:
 
 - ``forward(x)`` (``A x``) and ``adjoint(r)`` (``A^T r``);
-- ``initial_estimate(y)``, where the splitting starts;
+- ``image_shape(y)`` and ``initial_estimate(y)``: the restored image's shape (``y.shape``
+  unless, e.g., super-resolution) and where the splitting starts;
 - ``solve(y, patch_sum, coverage, lam, beta)``, the image step of half-quadratic splitting
 
       argmin_x  lam/2 ||A x - y||^2 + beta/2 sum_i ||P_i x - z_i||^2,
@@ -82,6 +83,11 @@ class Likelihood(ABC):
     def check_observation(self, y):
         """Validate the observation and return it as a float image."""
         return check_image_2d(y, name="image")
+
+    def image_shape(self, y):
+        """Shape of the image ``x`` behind observation ``y``; ``y.shape`` by default (a
+        super-resolution likelihood returns the larger shape)."""
+        return y.shape
 
     def initial_estimate(self, y):
         """Where the splitting starts; the observation itself by default."""

@@ -170,8 +170,9 @@ class EPLLRestorer:
         stride = check_positive_int(self.stride, "stride")
         max_patches = check_positive_int(self.max_patches, "max_patches")
         y = likelihood.check_observation(image)
-        if y.shape[0] < p or y.shape[1] < p:
-            raise ValueError(f"image of shape {y.shape} is smaller than the {p}x{p} patches")
+        shape = likelihood.image_shape(y)
+        if shape[0] < p or shape[1] < p:
+            raise ValueError(f"image of shape {shape} is smaller than the {p}x{p} patches")
         y = y.astype(np.float64, copy=False)
         betas = _check_betas(likelihood.default_betas() if self.betas is None else self.betas)
         lam = likelihood.default_lam(p) if self.lam is None else self.lam
@@ -181,15 +182,15 @@ class EPLLRestorer:
         # The shipped prior is not sent to tile workers: each loads it once (a Dask graph
         # would otherwise carry megabytes per tile).
         settings = (self.prior, stride, max_patches, betas, float(lam), clip)
-        layout = self._tile_layout(y.shape, likelihood, p, stride)
+        layout = self._tile_layout(shape, likelihood, p, stride)
         make_gating(self.gating, MixtureTables(prior))  # bad gating fails here, not in a worker
 
         if x0 is None:
             x = likelihood.initial_estimate(y)
         else:
             x = check_image_2d(x0, name="x0").astype(np.float64)
-            if x.shape != y.shape:
-                raise ValueError(f"x0 has shape {x.shape}, the image {y.shape}")
+            if x.shape != shape:
+                raise ValueError(f"x0 has shape {x.shape}, the restored image {shape}")
         if layout is None:
             return self._iterate(y, likelihood, x, settings, callback, progress)
         if callback is not None:
@@ -197,6 +198,11 @@ class EPLLRestorer:
         return self._restore_tiles(y, likelihood, x, settings, layout, progress)
 
     def _tile_layout(self, shape, likelihood, patch_size, stride):
+        n_jobs = self.n_jobs
+        if n_jobs is not None and (
+            isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral) or n_jobs == 0
+        ):
+            raise ValueError(f"n_jobs must be None or a non-zero integer, got {n_jobs!r}")
         tile_shape = self.tile_shape
         if tile_shape is None:
             if effective_n_jobs(self.n_jobs) == 1:
@@ -247,7 +253,7 @@ class EPLLRestorer:
         tables = MixtureTables(prior)
         gating = make_gating(self.gating, tables)
         for iteration, beta in enumerate(betas):
-            grid = PatchGrid(y.shape, p, stride, self._grid_offset(iteration))
+            grid = PatchGrid(x.shape, p, stride, self._grid_offset(iteration))
             patch_sum = self._estimate_patches(x, grid, gating, tables, 1.0 / beta, max_patches)
             # As in Zoran & Weiss's code, the patch term pulls every pixel towards the average
             # of its patch estimates with the weight of p^2 patches, wherever it lies: with the
@@ -255,7 +261,7 @@ class EPLLRestorer:
             # observation, and Set12 PSNR at sigma 25 dropped by 0.16 dB (cameraman) to
             # 0.44 dB (house). The weight does not depend on the stride either.
             average = patch_sum / grid.coverage()
-            weight = np.full(y.shape, float(p * p))
+            weight = np.full(x.shape, float(p * p))
             x = likelihood.solve(y, average * weight, weight, lam, beta, x0=x)
             if clip is not None:
                 x = np.clip(x, *clip)

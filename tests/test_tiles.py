@@ -154,3 +154,22 @@ def test_tiles_run_on_a_dask_cluster_through_joblib(clean):
         workers_used = client.run(lambda: 1)
     assert len(workers_used) == 2
     np.testing.assert_allclose(remote, local, atol=1e-6)
+
+
+class _FailsInWorkers(GaussianNoise):
+    """A likelihood whose tiles fail in the image step, as a crashing worker would."""
+
+    def tile(self, window):
+        return _Broken(self.sigma)
+
+
+class _Broken(GaussianNoise):
+    def solve(self, *args, **kwargs):
+        raise RuntimeError("tile solver failed")
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_failing_tile_surfaces_as_one_clear_error(clean, n_jobs):
+    restorer = EPLLRestorer(stride=4, betas=[100.0], tile_shape=48, n_jobs=n_jobs)
+    with pytest.raises(RuntimeError, match="tile solver failed"):
+        restorer.restore(clean, _FailsInWorkers(0.1))

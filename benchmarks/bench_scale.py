@@ -1,0 +1,164 @@
+"""Scale: tiled vs untiled, n_jobs, time against pixels, and peak memory on big images.
+
+Tables:
+- tiles: PSNR of untiled vs tiled restoration (256-pixel tiles) on Set12-sized and
+  481 x 321 images, and the largest pixel difference;
+- parallel: seconds for ``n_jobs=1`` and ``n_jobs=2`` on a 4-megapixel image, same run;
+- size: network gating, stride 3, sigma 25, on 1, 4 and 18 megapixels (tiled from bundled
+  images), seconds and seconds per megapixel; each size runs in a fresh process so its peak
+  resident memory (``ru_maxrss``) is its own.
+
+    python benchmarks/bench_scale.py [--tasks tiles,parallel,size] [--sizes 1,4,18]
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+from bench_epll import print_table, psnr
+from skimage import data
+from skimage.transform import resize
+
+from skgate import EPLLRestorer, GaussianNoise
+
+SIGMA = 25 / 255
+
+
+def synthetic(megapixels, seed=0):
+    """A natural-looking grey image of about ``megapixels`` (3:2), tiled from bundled
+    images, and its noisy version."""
+    height = int(round(np.sqrt(megapixels * 1e6 / 1.5)))
+    shape = (height, int(round(1.5 * height)))
+    sources = [data.camera(), data.astronaut().mean(axis=2), data.coffee().mean(axis=2)]
+    rows = []
+    for r in range(-(-shape[0] // 512)):
+        row = [resize(sources[(r + c) % 3] / 255.0, (512, 512)) for c in range(-(-shape[1] // 512))]
+        rows.append(np.hstack(row))
+    clean = np.vstack(rows)[: shape[0], : shape[1]]
+    noisy = clean + SIGMA * np.random.default_rng(seed).standard_normal(shape)
+    return clean, noisy
+
+
+def bench_tiles():
+    rows = []
+    for name, clean in (
+        ("camera 256 x 256", data.camera()[::2, ::2] / 255.0),
+        ("camera 481 x 321", resize(data.camera() / 255.0, (321, 481))),
+    ):
+        noisy = clean + SIGMA * np.random.default_rng(1).standard_normal(clean.shape)
+        for gating in ("exact", "network"):
+            whole = EPLLRestorer(gating=gating).restore(noisy, GaussianNoise(SIGMA))
+            tiled = EPLLRestorer(gating=gating, tile_shape=128).restore(noisy, GaussianNoise(SIGMA))
+            rows.append(
+                (
+                    name,
+                    gating,
+                    f"{psnr(clean, whole):.3f}",
+                    f"{psnr(clean, tiled):.3f}",
+                    f"{psnr(clean, tiled) - psnr(clean, whole):+.3f}",
+                    f"{np.abs(whole - tiled).max():.4f}",
+                )
+            )
+    print_table(
+        "Tiles (128-pixel cores, default margin) against one piece, sigma 25",
+        ("image", "gating", "untiled", "tiled", "diff dB", "max |diff|"),
+        rows,
+    )
+
+
+def bench_parallel(repeats=3):
+    _, noisy = synthetic(4)
+    times = {}
+    for n_jobs in (1, 2):
+        restorer = EPLLRestorer(gating="network", tile_shape=512, n_jobs=n_jobs)
+        runs = []
+        for _ in range(repeats):
+            tic = time.perf_counter()
+            restorer.restore(noisy, GaussianNoise(SIGMA))
+            runs.append(time.perf_counter() - tic)
+        times[n_jobs] = np.median(runs)
+    rows = [(n, f"{t:.2f}", f"{times[1] / t:.2f}x") for n, t in times.items()]
+    print_table(
+        f"Parallel tiles: {noisy.shape[1]} x {noisy.shape[0]}, network gating, stride 1, "
+        f"median of {repeats}",
+        ("n_jobs", "seconds", "speed-up"),
+        rows,
+    )
+
+
+def one_size(megapixels):
+    """Run in a child process: restore one size, print JSON with seconds and peak RSS."""
+    clean, noisy = synthetic(megapixels)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    restorer = EPLLRestorer(gating="network", stride=3, tile_shape=512, n_jobs=2)
+    tic = time.perf_counter()
+    restored = restorer.restore(noisy, GaussianNoise(SIGMA))
+    seconds = time.perf_counter() - tic
+    peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "shape": noisy.shape,
+                "seconds": seconds,
+                "psnr": psnr(clean, restored),
+                "rss_before_mb": before / 1024,
+                "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "worker_peak_mb": peak_children / 1024,
+            }
+        )
+    )
+
+
+def bench_size(sizes):
+    rows = []
+    for megapixels in sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--one-size", str(megapixels)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        mp = r["shape"][0] * r["shape"][1] / 1e6
+        rows.append(
+            (
+                f"{r['shape'][1]} x {r['shape'][0]}",
+                f"{mp:.1f}",
+                f"{r['seconds']:.1f}",
+                f"{r['seconds'] / mp:.2f}",
+                f"{r['psnr']:.2f}",
+                f"{r['rss_peak_mb']:.0f}",
+                f"{r['worker_peak_mb']:.0f}",
+            )
+        )
+    print_table(
+        "Size: network gating, stride 3, sigma 25, 512-pixel tiles, n_jobs=2",
+        ("image", "MP", "seconds", "s / MP", "PSNR", "peak RSS main MB", "peak RSS worker MB"),
+        rows,
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", default="tiles,parallel,size")
+    parser.add_argument("--sizes", default="1,4,18")
+    parser.add_argument("--one-size", type=float, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one_size is not None:
+        one_size(args.one_size)
+        return
+    tasks = args.tasks.split(",")
+    if "tiles" in tasks:
+        bench_tiles()
+    if "parallel" in tasks:
+        bench_parallel()
+    if "size" in tasks:
+        bench_size([float(s) for s in args.sizes.split(",")])
+
+
+if __name__ == "__main__":
+    main()
