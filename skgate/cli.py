@@ -121,7 +121,7 @@ def _check_output(args):
 def _restore_file(args, likelihood_for):
     """Read ``args.input``, restore it with ``likelihood_for(float_image)``, write
     ``args.output`` in the input's kind; report progress and timing."""
-    from .imageio import read_image, write_image
+    from .imageio import write_image
     from .models import load_prior
     from .restoration import EPLLRestorer, _restore_channels
 

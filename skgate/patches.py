@@ -39,6 +39,20 @@ def _axis_positions(length, patch_size, stride, offset):
     return np.unique(np.concatenate([[0], positions, [last]])).astype(np.intp)
 
 
+def _runs(positions):
+    """Split sorted positions into arithmetic runs: ``(index_slice, start, step, count)``."""
+    positions = np.asarray(positions)
+    runs, i, n = [], 0, len(positions)
+    while i < n:
+        j = i + 1
+        step = int(positions[j] - positions[i]) if j < n else 1
+        while j < n and positions[j] - positions[j - 1] == step:
+            j += 1
+        runs.append((slice(i, j), int(positions[i]), max(step, 1), j - i))
+        i = j
+    return runs
+
+
 @dataclass(frozen=True)
 class PatchGrid:
     """The grid of ``patch_size x patch_size`` patches covering an image.
@@ -120,11 +134,17 @@ class PatchGrid:
         rows = self.rows[grid_rows]
         cols = self.cols
         blocks = np.asarray(patches).reshape(len(rows), len(cols), p, p)
-        # A loop over the p*p offsets inside a patch, each a vectorised scatter over all patches;
-        # corners along an axis are distinct, so a fancy-indexed += never hits a pixel twice.
-        for a in range(p):
-            for b in range(p):
-                out[np.ix_(rows + a, cols + b)] += blocks[:, :, a, b]
+        # A loop over the p*p offsets inside a patch, each adding all patches at once. Grid
+        # positions are an arithmetic run (plus at most a snapped last one), so each add is on
+        # strided views: no fancy indexing, and no pixel is hit twice within one add.
+        for row_part, row_start, row_step, n_r in _runs(rows):
+            for col_part, col_start, col_step, n_c in _runs(cols):
+                part = blocks[row_part, col_part]
+                for a in range(p):
+                    r = slice(row_start + a, row_start + a + row_step * (n_r - 1) + 1, row_step)
+                    for b in range(p):
+                        c = slice(col_start + b, col_start + b + col_step * (n_c - 1) + 1, col_step)
+                        out[r, c] += part[:, :, a, b]
         return out
 
     def coverage(self, dtype=np.float64):

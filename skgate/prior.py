@@ -49,6 +49,21 @@ def dc_free_basis(n_features, remove_dc=True):
     return helmert(n_features, full=False).T
 
 
+def _grouped_matmul(rows, labels, matrices):
+    """``out[i] = rows[i] @ matrices[labels[i]]``: rows are sorted by label once, so every
+    label is one GEMM on a contiguous block, then put back in their order."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(matrices.shape[0] + 1))
+    ordered = rows[order]
+    result = np.empty((rows.shape[0], matrices.shape[2]), dtype=np.result_type(rows, matrices))
+    for h in np.flatnonzero(np.diff(bounds)):
+        block = slice(bounds[h], bounds[h + 1])
+        np.matmul(ordered[block], matrices[h], out=result[block])
+    out = np.empty_like(result)
+    out[order] = result
+    return out
+
+
 def _packed_outer(Y, out=None):
     """Packed outer products ``[y_j y_k]_{j <= k}`` of the rows of ``Y``, one column per row:
     shape ``(d(d+1)/2, n)``; use ``.T`` for the row view.
@@ -564,15 +579,19 @@ class MixtureTables:
         return self._filters[key]
 
     def wiener(self, coords, labels, noise_var):
-        """Filter each patch with the Wiener filter of its component.
+        """Filter each patch with the Wiener filter of its component (DC-free coordinates
+        in, DC-free coordinates out)."""
+        return _grouped_matmul(coords, labels, self.wiener_filters(noise_var))
 
-        Patches are grouped by component so each group is one GEMM.
-        """
-        filters = self.wiener_filters(noise_var)
-        out = np.empty_like(coords)
-        order = np.argsort(labels, kind="stable")
-        bounds = np.searchsorted(labels[order], np.arange(self.n_components + 1))
-        for h in np.flatnonzero(np.diff(bounds)):
-            members = order[bounds[h] : bounds[h + 1]]
-            out[members] = coords[members] @ filters[h]
-        return out
+    def wiener_patch_filters(self, noise_var):
+        """``(K, d', d)`` float32 Wiener filters from DC-free coordinates straight to
+        zero-mean patch rows (the basis folded in, saving a GEMM per chunk)."""
+        key = ("patch", float(noise_var))
+        if key not in self._filters:
+            folded = self.wiener_filters(noise_var) @ self.basis32.T
+            self._filters[key] = np.ascontiguousarray(folded, dtype=np.float32)
+        return self._filters[key]
+
+    def wiener_patches(self, coords, labels, noise_var):
+        """Like :meth:`wiener`, but returning zero-mean patch rows ``(n, d)``."""
+        return _grouped_matmul(coords, labels, self.wiener_patch_filters(noise_var))
