@@ -127,6 +127,10 @@ class GatingNetwork(BaseEstimator):
         L-BFGS iterations per minibatch.
     init : {"pca", "random"}, default="pca"
         Initial filters: the leading principal directions of the patches, or random.
+    warm_start : bool, default=False
+        Continue from the fitted filters and output layers (same teacher, same number of
+        filters) instead of starting afresh, e.g. a first pass on small minibatches and a
+        second on large ones; the teacher is the fitted ``prior_``.
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
 
@@ -172,6 +176,7 @@ class GatingNetwork(BaseEstimator):
         "n_batches": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "init": [StrOptions({"pca", "random"})],
+        "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -187,6 +192,7 @@ class GatingNetwork(BaseEstimator):
         n_batches=None,
         max_iter=60,
         init="pca",
+        warm_start=False,
         random_state=None,
         verbose=0,
     ):
@@ -198,6 +204,7 @@ class GatingNetwork(BaseEstimator):
         self.n_batches = n_batches
         self.max_iter = max_iter
         self.init = init
+        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
@@ -263,7 +270,15 @@ class GatingNetwork(BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         levels = self._check_levels()
         rng = check_random_state(self.random_state)
-        teacher = self._teacher(X, rng)
+        warm = self.warm_start and hasattr(self, "filters_")
+        teacher = self.prior_ if warm else self._teacher(X, rng)
+        if warm and (
+            self.filters_.shape != (self.n_filters, X.shape[1])
+            or teacher.n_features_in_ != X.shape[1]
+        ):
+            raise ValueError(
+                "warm_start needs the same number of filters and features as the fitted network"
+            )
         tables = MixtureTables(teacher)
         # float32 throughout: training runs its GEMMs in single precision anyway
         coords = (X @ tables.basis).astype(np.float32)
@@ -271,9 +286,13 @@ class GatingNetwork(BaseEstimator):
         n_batches = self.n_batches or int(np.ceil(coords.shape[0] / self.batch_size))
         options = {"maxiter": self.max_iter}
 
-        V = self._initial_filters(coords, rng)
-        W = np.zeros((K, self.n_filters))
-        c = np.log(teacher.weights_)
+        if warm:
+            V = self.filters_ @ tables.basis
+            W, c = self._fitted_head(levels[0]) or (self.weights_[0], self.offsets_[0])
+        else:
+            V = self._initial_filters(coords, rng)
+            W = np.zeros((K, self.n_filters))
+            c = np.log(teacher.weights_)
         shapes = [V.shape, W.shape, c.shape]
         theta = np.concatenate([V.ravel(), W.ravel(), c.ravel()])
         self.loss_curve_ = []
@@ -300,7 +319,10 @@ class GatingNetwork(BaseEstimator):
             # The clean head is a poor start under noise (huge losses); the prior's weights are
             # a safe one for this convex problem, and the head of the next lower noise level a
             # closer one once there is one.
-            if index == 0:
+            fitted = self._fitted_head(level) if warm else None
+            if fitted is not None:
+                theta = np.concatenate([fitted[0].ravel(), fitted[1]])
+            elif index == 0:
                 theta = np.concatenate([np.zeros(W.size), np.log(teacher.weights_)])
             batches = max(1, n_batches // 10)
             for i, batch in enumerate(self._minibatches(coords, batches, level, rng)):
@@ -328,6 +350,13 @@ class GatingNetwork(BaseEstimator):
         self.noise_levels_ = levels
         self.classes_ = np.arange(K)
         return self
+
+    def _fitted_head(self, level):
+        """The fitted ``(W, c)`` of noise level ``level``, or None if it was not trained."""
+        matches = np.flatnonzero(self.noise_levels_ == level)
+        if matches.size == 0:
+            return None
+        return self.weights_[matches[0]].copy(), self.offsets_[matches[0]].copy()
 
     def _report(self, what, loss, tic):
         if self.verbose:

@@ -94,3 +94,18 @@ def test_network_save_load_roundtrip_and_validation(teacher_and_patches, tmp_pat
         load_network(tmp_path / "bad.npz", prior=prior)
     with pytest.raises(ValueError, match="components"):
         load_network(tmp_path / "net.npz", prior=GMMPatchPrior(2, patch_size=4).fit(X[:500]))
+
+
+def test_warm_start_continues_from_the_fitted_network(teacher_and_patches):
+    prior, X = teacher_and_patches
+    options = dict(n_filters=10, batch_size=2000, n_batches=2, max_iter=15, random_state=0)
+    net = GatingNetwork(prior, noise_levels=[0.0, 0.01], **options).fit(X)
+    first = net.cross_entropy(X[-1000:])
+    filters = net.filters_.copy()
+    net.set_params(warm_start=True, n_batches=2).fit(X)
+    assert net.cross_entropy(X[-1000:]) < first  # it went on, not back to the start
+    assert not np.array_equal(net.filters_, filters)
+    cold = GatingNetwork(prior, noise_levels=[0.0, 0.01], **options).fit(X)
+    np.testing.assert_array_equal(cold.filters_, filters)  # reproducible from the seed
+    with pytest.raises(ValueError, match="warm_start"):
+        net.set_params(n_filters=5).fit(X)
