@@ -294,7 +294,12 @@ def _add_restore_options(parser, sigma_help):
     )
     parser.add_argument("output", help="where to write the result (same kind as the input)")
     parser.add_argument("--sigma", default=None, help=sigma_help)
-    parser.add_argument("--gating", choices=["exact", "network"], default="network")
+    parser.add_argument(
+        "--gating",
+        choices=["exact", "network"],
+        default="exact",
+        help="exact posterior (best quality, the default) or the gating network (faster)",
+    )
     parser.add_argument("--stride", type=int, default=1, help="patch stride (1 = all patches)")
     parser.add_argument("--tile", type=int, default=None, help="tile size in pixels")
     parser.add_argument("--n-jobs", type=int, default=None, help="tiles restored at once")

@@ -209,3 +209,20 @@ def test_colour_restoration_keeps_grey_grey_and_denoises_colour():
         psnr(colour[..., 0], auto, data_range=1)
         > psnr(colour[..., 0], noisy[..., 0], data_range=1) + 3
     )
+
+
+def test_shipped_network_gating_restores_close_to_exact(clean):
+    from skgate import load_default_network
+
+    network = load_default_network()
+    assert network.filters_.shape == (100, 64) and network.weights_.shape[1] == 200
+    assert network.metadata_["held_out_agreement_clean"] > 0.5
+    noisy = noisy_version(clean, 0.1, seed=3)
+    exact = denoise_epll(noisy, 0.1, stride=2, gating="exact")
+    fast = denoise_epll(noisy, 0.1, stride=2, gating="network")
+    strided = denoise_epll(noisy, 0.1, stride=3, gating=network)
+    noisy_psnr = psnr(clean, noisy, data_range=1)
+    for restored in (fast, strided):
+        assert psnr(clean, restored, data_range=1) > noisy_psnr + 5
+        # the network gives up at most a dB or so against the exact posterior here
+        assert psnr(clean, restored, data_range=1) > psnr(clean, exact, data_range=1) - 1.5
