@@ -109,3 +109,26 @@ def test_warm_start_continues_from_the_fitted_network(teacher_and_patches):
     np.testing.assert_array_equal(cold.filters_, filters)  # reproducible from the seed
     with pytest.raises(ValueError, match="warm_start"):
         net.set_params(n_filters=5).fit(X)
+
+
+def test_heads_are_interpolated_between_trained_levels(teacher_and_patches):
+    prior, X = teacher_and_patches
+    net = GatingNetwork(
+        prior,
+        n_filters=6,
+        batch_size=2000,
+        n_batches=1,
+        max_iter=10,
+        random_state=0,
+        noise_levels=[0.0, 0.01, 0.04],
+    ).fit(X)
+    for index, level in enumerate([0.0, 0.01, 0.04]):
+        W, c = net.head(level)
+        np.testing.assert_allclose(W, net.weights_[index])
+        np.testing.assert_allclose(c, net.offsets_[index])
+    W, c = net.head(0.02)  # halfway in log scale between 0.01 and 0.04
+    np.testing.assert_allclose(W, (net.weights_[1] + net.weights_[2]) / 2)
+    np.testing.assert_allclose(net.head(1.0)[0], net.weights_[2])  # beyond: the last level
+    logits = net.decision_function(X[:5], noise_var=0.02)
+    expected = (net.decision_function(X[:5], 0.01) + net.decision_function(X[:5], 0.04)) / 2
+    np.testing.assert_allclose(logits, expected, rtol=1e-6, atol=1e-6)
