@@ -126,9 +126,12 @@ def test_heads_are_interpolated_between_trained_levels(teacher_and_patches):
         W, c = net.head(level)
         np.testing.assert_allclose(W, net.weights_[index])
         np.testing.assert_allclose(c, net.offsets_[index])
-    W, c = net.head(0.02)  # halfway in log scale between 0.01 and 0.04
-    np.testing.assert_allclose(W, (net.weights_[1] + net.weights_[2]) / 2)
+    # between 0.01 and 0.04, in log scale floored at a quarter of the smallest level
+    floor = 0.01 / 4
+    t = np.log((0.02 + floor) / (0.01 + floor)) / np.log((0.04 + floor) / (0.01 + floor))
+    W, c = net.head(0.02)
+    np.testing.assert_allclose(W, (1 - t) * net.weights_[1] + t * net.weights_[2])
     np.testing.assert_allclose(net.head(1.0)[0], net.weights_[2])  # beyond: the last level
     logits = net.decision_function(X[:5], noise_var=0.02)
-    expected = (net.decision_function(X[:5], 0.01) + net.decision_function(X[:5], 0.04)) / 2
+    expected = (1 - t) * net.decision_function(X[:5], 0.01) + t * net.decision_function(X[:5], 0.04)
     np.testing.assert_allclose(logits, expected, rtol=1e-6, atol=1e-6)
