@@ -218,3 +218,38 @@ def test_same_input_and_seed_give_bit_identical_results():
     p1 = GMMPatchPrior(3, patch_size=None, random_state=7, max_iter=5).fit(X)
     p2 = GMMPatchPrior(3, patch_size=None, random_state=7, max_iter=5).fit(X)
     np.testing.assert_array_equal(p1.covariances_, p2.covariances_)
+
+
+@pytest.fixture(scope="module")
+def natural_images():
+    from skimage import data
+
+    return [
+        data.camera() / 255.0,
+        data.coins() / 255.0,
+        data.moon() / 255.0,
+        data.astronaut().mean(axis=2) / 255.0,
+    ]
+
+
+@given(
+    which=st.integers(0, 3),
+    top=st.integers(0, 250),
+    left=st.integers(0, 250),
+    sigma=st.floats(0.02, 0.3),
+    seed=st.integers(0, 2**16),
+    gating=st.sampled_from(["exact", "network"]),
+)
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_denoising_at_the_true_sigma_never_lowers_psnr(
+    natural_images, which, top, left, sigma, seed, gating
+):
+    clean = natural_images[which][top : top + 40, left : left + 40]
+    noisy = clean + sigma * np.random.default_rng(seed).standard_normal(clean.shape)
+    restored = denoise_epll(noisy, sigma, stride=2, gating=gating)
+    mse_noisy = np.mean((noisy - clean) ** 2)
+    mse_restored = np.mean((restored - clean) ** 2)
+    assert mse_restored < mse_noisy
+    assert restored.shape == clean.shape and restored.dtype == np.float64
