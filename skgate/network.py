@@ -472,6 +472,8 @@ class NetworkGating(Gating):
     def assign(self, coords, noise_var):
         key = float(noise_var)
         if key not in self._heads:
+            if len(self._heads) >= 32:
+                self._heads.clear()
             W, c = self.network.head(key)
             self._heads[key] = (np.ascontiguousarray(W.T, dtype=np.float32), c.astype(np.float32))
         weights_t, offsets = self._heads[key]

@@ -49,6 +49,13 @@ def dc_free_basis(n_features, remove_dc=True):
     return helmert(n_features, full=False).T
 
 
+def _bound(cache, size=32):
+    """Keep a per-noise-level cache bounded (a few MB per entry): restoring many images
+    with different noise levels must not grow memory without end."""
+    if len(cache) >= size:
+        cache.clear()
+
+
 def _grouped_matmul(rows, labels, matrices):
     """``out[i] = rows[i] @ matrices[labels[i]]``: rows are sorted by label once, so every
     label is one GEMM on a contiguous block, then put back in their order."""
@@ -556,6 +563,7 @@ class MixtureTables:
         ``log pi_h - 1/2 log det(2 pi (C_h + noise_var I))``."""
         key = float(noise_var)
         if key not in self._gating:
+            _bound(self._gating)
             variances = self.eigvals + key
             precisions = _scaled_gram(self.eigvecs, 1.0 / variances)
             quad = np.ascontiguousarray(_pack_symmetric(-0.5 * precisions), dtype=np.float32)
@@ -573,6 +581,7 @@ class MixtureTables:
         """``(K, d', d')`` float32 filters ``V_h diag(s_h / (s_h + noise_var)) V_h^T``."""
         key = float(noise_var)
         if key not in self._filters:
+            _bound(self._filters)
             gains = self.eigvals / (self.eigvals + key)
             filters = _scaled_gram(self.eigvecs, gains)
             self._filters[key] = filters.astype(np.float32)
@@ -588,6 +597,7 @@ class MixtureTables:
         zero-mean patch rows (the basis folded in, saving a GEMM per chunk)."""
         key = ("patch", float(noise_var))
         if key not in self._filters:
+            _bound(self._filters)
             folded = self.wiener_filters(noise_var) @ self.basis32.T
             self._filters[key] = np.ascontiguousarray(folded, dtype=np.float32)
         return self._filters[key]

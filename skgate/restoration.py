@@ -39,6 +39,14 @@ def _shipped_prior():
     return load_default_prior()
 
 
+@lru_cache(maxsize=4)
+def _shipped_tables_and_gating(gating):
+    """Tables and gating of the shipped models, built once per process: every tile of a tiled
+    restoration (and every call) reuses their cached filters instead of rebuilding them."""
+    tables = MixtureTables(_shipped_prior())
+    return tables, make_gating(gating, tables)
+
+
 def _check_betas(betas):
     betas = np.asarray(betas, dtype=np.float64).ravel()
     if betas.size == 0 or not np.all(np.isfinite(betas)) or np.any(betas <= 0):
@@ -249,10 +257,14 @@ class EPLLRestorer:
     def _iterate(self, y, likelihood, x, settings, callback=None, progress=None):
         """The splitting iterations on one image (or one tile), starting from ``x``."""
         prior, stride, max_patches, betas, lam, clip = settings
-        prior = _shipped_prior() if prior is None else prior
+        if prior is None and isinstance(self.gating, str):
+            tables, gating = _shipped_tables_and_gating(self.gating)
+            prior = _shipped_prior()
+        else:
+            prior = _shipped_prior() if prior is None else prior
+            tables = MixtureTables(prior)
+            gating = make_gating(self.gating, tables)
         p = prior.patch_size
-        tables = MixtureTables(prior)
-        gating = make_gating(self.gating, tables)
         for iteration, beta in enumerate(betas):
             grid = PatchGrid(x.shape, p, stride, self._grid_offset(iteration))
             patch_sum = self._estimate_patches(x, grid, gating, tables, 1.0 / beta, max_patches)
