@@ -50,9 +50,16 @@ class ExactGating(Gating):
         return labels
 
 
+#: Components the shipped network proposes for ``gating="network+exact"``: on 4 Set12 images
+#: at sigma 25, 2/4/8 candidates lose 0.13/0.06/0.02 dB to exact gating (the network alone
+#: 0.36 dB) at 31/41/65 % of its time.
+RESCORED_CANDIDATES = 4
+
+
 def make_gating(gating, tables):
-    """Resolve the ``gating`` argument of the restorer into a strategy: ``"exact"``, a fitted
-    :class:`~skgate.GatingNetwork`, or any :class:`Gating`."""
+    """Resolve the ``gating`` argument of the restorer into a strategy: ``"exact"``,
+    ``"network"``, ``"network+exact"``, a fitted :class:`~skgate.GatingNetwork`, or any
+    :class:`Gating`."""
     from .network import GatingNetwork, NetworkGating
 
     if isinstance(gating, Gating):
@@ -63,8 +70,11 @@ def make_gating(gating, tables):
         return ExactGating(tables)
     if isinstance(gating, str) and gating == "network":
         return NetworkGating(_shipped_network(), tables)
+    if isinstance(gating, str) and gating == "network+exact":
+        return NetworkGating(_shipped_network(), tables, top_k=RESCORED_CANDIDATES)
     raise ValueError(
-        f"gating must be 'exact', 'network', a GatingNetwork or a Gating, got {gating!r}"
+        "gating must be 'exact', 'network', 'network+exact', a GatingNetwork or a Gating, "
+        f"got {gating!r}"
     )
 
 

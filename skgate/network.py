@@ -451,11 +451,36 @@ def _teacher_posterior(tables, coords, noise_var):
     return softmax(log_post.astype(np.float64), axis=1).astype(np.float32)
 
 
+def _top_k(scores, k):
+    """Indices ``(n, k)`` of the ``k`` largest entries of each row, best first; ``scores`` is
+    overwritten. For the few candidates used here, ``k`` argmax passes are an order of
+    magnitude faster than ``np.argpartition`` over rows of a few hundred."""
+    rows = np.arange(scores.shape[0])
+    best = np.empty((scores.shape[0], k), dtype=np.intp)
+    for j in range(k):
+        best[:, j] = np.argmax(scores, axis=1)
+        scores[rows, best[:, j]] = -np.inf
+    return best
+
+
 class NetworkGating(Gating):
     """Gating strategy backed by a fitted :class:`GatingNetwork` (float32 GEMMs): about
-    ``n_filters * (d' + K)`` multiply-adds per patch."""
+    ``n_filters * (d' + K)`` multiply-adds per patch.
 
-    def __init__(self, network, tables):
+    Parameters
+    ----------
+    network : GatingNetwork
+        A fitted network for the prior of ``tables``.
+    tables : MixtureTables
+        The prior's tables.
+    top_k : int or None, default=None
+        ``None``: the network's argmax decides. An integer ``k``: the network proposes its
+        ``k`` most probable components and the exact posterior picks among them (adds
+        ``k d'^2`` multiply-adds per patch, ``2k / K`` of exact gating), which recovers most
+        of the gap between network and exact gating.
+    """
+
+    def __init__(self, network, tables, top_k=None):
         check_is_fitted(network)
         if network.filters_.shape[1] != tables.basis.shape[0] or (
             network.weights_.shape[1] != tables.n_components
@@ -465,7 +490,15 @@ class NetworkGating(Gating):
                 f"{network.filters_.shape[1]} features) does not match the prior "
                 f"({tables.n_components} components over {tables.basis.shape[0]} features)"
             )
+        if top_k is not None and (
+            not isinstance(top_k, Integral) or not 1 <= top_k <= tables.n_components
+        ):
+            raise ValueError(
+                f"top_k must be None or an integer in [1, {tables.n_components}], got {top_k!r}"
+            )
         self.network = network
+        self.tables = tables
+        self.top_k = top_k
         self.filters = (network.filters_ @ tables.basis).astype(np.float32)
         self._heads = {}  # float32 output layers per noise variance
 
@@ -479,4 +512,9 @@ class NetworkGating(Gating):
         weights_t, offsets = self._heads[key]
         responses = coords @ self.filters.T
         np.square(responses, out=responses)
-        return np.argmax(offsets - responses @ weights_t, axis=1)
+        logits = offsets - responses @ weights_t
+        if self.top_k is None:
+            return np.argmax(logits, axis=1)
+        candidates = _top_k(logits, self.top_k)
+        exact = self.tables.log_posterior_of(coords, candidates, key)
+        return np.take_along_axis(candidates, np.argmax(exact, axis=1)[:, None], axis=1)[:, 0]

@@ -577,6 +577,29 @@ class MixtureTables:
         quad, const = self.gating_tables(noise_var)
         return _packed_outer(coords).T @ quad + const
 
+    def whitening_tables(self, noise_var):
+        """``(K, d', d')`` float32 maps ``V_h diag((s_h + noise_var)^-1/2)`` (so that
+        ``-1/2 |y W_h|^2`` is the quadratic term of the noisy posterior) and the constants of
+        :meth:`gating_tables`."""
+        key = ("whiten", float(noise_var))
+        if key not in self._gating:
+            _bound(self._gating)
+            scales = 1.0 / np.sqrt(self.eigvals + float(noise_var))
+            maps = (self.eigvecs * scales[:, None, :]).astype(np.float32)
+            self._gating[key] = (maps, self.gating_tables(noise_var)[1])
+        return self._gating[key]
+
+    def log_posterior_of(self, coords, candidates, noise_var):
+        """Unnormalised log posterior ``(n, k)`` of each patch for its own ``k`` candidate
+        components ``candidates`` (``(n, k)`` indices): ``k d'^2`` multiply-adds per patch
+        instead of the ``K d'^2 / 2`` of :meth:`log_posterior`."""
+        maps, const = self.whitening_tables(noise_var)
+        n, k = candidates.shape
+        labels = candidates.ravel()
+        whitened = _grouped_matmul(np.repeat(coords, k, axis=0), labels, maps)
+        scores = const[labels] - 0.5 * np.einsum("ij,ij->i", whitened, whitened)
+        return scores.reshape(n, k)
+
     def wiener_filters(self, noise_var):
         """``(K, d', d')`` float32 filters ``V_h diag(s_h / (s_h + noise_var)) V_h^T``."""
         key = float(noise_var)

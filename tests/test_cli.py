@@ -114,7 +114,7 @@ def test_denoise_keeps_the_files_kind_and_improves_it(noisy_files, capsys):
     # colour in, colour out
     out_rgb = folder / "out_rgb.png"
     args = ["denoise", str(folder / "colour.png"), str(out_rgb), "--sigma", "20", "-q"]
-    assert main([*args, "--gating", "exact", "--stride", "2"]) == 0
+    assert main([*args, "--gating", "network+exact", "--stride", "2"]) == 0
     assert imread(out_rgb).shape == colour.shape
     # nothing but the outputs in the folder: no temporary files left behind
     assert sorted(p.name for p in folder.iterdir()) == sorted(

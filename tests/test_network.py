@@ -66,6 +66,39 @@ def test_network_gating_strategy_agrees_with_predict(teacher_and_patches):
     assert np.mean(labels == net.predict(X[:500])) > 0.99
 
 
+def test_rescoring_the_networks_top_k_with_the_exact_posterior(teacher_and_patches):
+    from skgate.gating import ExactGating
+
+    prior, X = teacher_and_patches
+    net = GatingNetwork(prior, n_filters=3, batch_size=2000, n_batches=1, random_state=0).fit(X)
+    tables = MixtureTables(prior)
+    rng = np.random.default_rng(2)
+    coords = tables.to_subspace(X[:800] + 0.05 * rng.standard_normal((800, 16)))
+    candidates = rng.integers(0, 6, size=(800, 3))
+    full = tables.log_posterior(coords, 0.0025)
+    np.testing.assert_allclose(
+        tables.log_posterior_of(coords, candidates, 0.0025),
+        np.take_along_axis(full, candidates, axis=1),
+        rtol=1e-4,
+        atol=1e-2,
+    )
+    exact = ExactGating(tables).assign(coords, 0.0025)
+    agreement = [
+        np.mean(NetworkGating(net, tables, top_k=k).assign(coords, 0.0025) == exact)
+        for k in (1, 2, 6)
+    ]
+    # a weak network (3 filters) improves as the exact posterior gets more candidates;
+    # with every component as a candidate it is exact gating
+    assert agreement[0] < agreement[1] < agreement[2] == 1.0
+    np.testing.assert_array_equal(
+        NetworkGating(net, tables, top_k=1).assign(coords, 0.0025),
+        NetworkGating(net, tables).assign(coords, 0.0025),
+    )
+    for bad in (0, 7, 2.5, "3"):
+        with pytest.raises(ValueError, match="top_k"):
+            NetworkGating(net, tables, top_k=bad)
+
+
 def test_network_save_load_roundtrip_and_validation(teacher_and_patches, tmp_path):
     from skgate.models import ModelFileError, load_network
 
