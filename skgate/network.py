@@ -403,7 +403,7 @@ class GatingNetwork(BaseEstimator):
         return W, c
 
     def decision_function(self, X, noise_var=0.0):
-        """Logits ``c_h - sum_i w_hi (v_i . x)^2`` of each component at ``noise_var``."""
+        """Logits ``c_h - sum_i w_hi (v_i @ x)^2`` of each component at ``noise_var``."""
         W, c = self.head(noise_var)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         responses = X @ self.filters_.T.astype(X.dtype)

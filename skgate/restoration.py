@@ -63,7 +63,8 @@ class EPLLRestorer:
         A fitted prior; ``None`` uses the shipped default (:func:`skgate.load_default_prior`).
     betas : sequence of float or None, default=None
         Penalties of the splitting, one iteration each; ``None`` takes the likelihood's tuned
-        schedule (``Likelihood.default_betas``; for denoising ``[1, 2, 4, ..., 64] / sigma^2``).
+        schedule (``Likelihood.default_betas``; for denoising ``[1, r, r^2, ..., r^6] /
+        sigma^2`` with ``r`` from 2 at ``sigma = 25/255`` to 3 at ``75/255``).
     lam : float or None, default=None
         Weight of the data term; ``None`` takes ``Likelihood.default_lam`` (``p^2 / sigma^2``).
         The patch term weighs the average of the patch estimates covering a pixel as ``p^2``
@@ -79,7 +80,7 @@ class EPLLRestorer:
         A fitted :class:`~skgate.GatingNetwork` for ``prior``, or any
         :class:`~skgate.gating.Gating` strategy (e.g.
         :class:`~skgate.network.NetworkGating` with another ``top_k``). Measured trade-offs:
-        :doc:`benchmark_results`.
+        :doc:`/benchmark_results`.
     clip : tuple of float or None, default=None
         Clip every intermediate estimate to ``(low, high)``, e.g. ``(0, 1)``.
     max_patches : int, default=32768
