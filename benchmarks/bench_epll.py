@@ -55,7 +55,7 @@ def print_table(title, header, rows):
     print(f"\n{title}")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)))
+        print("  ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)), flush=True)
 
 
 def bench_denoise(images, sigmas):
