@@ -508,11 +508,13 @@ class NetworkGating(Gating):
             if len(self._heads) >= 32:
                 self._heads.clear()
             W, c = self.network.head(key)
-            self._heads[key] = (np.ascontiguousarray(W.T, dtype=np.float32), c.astype(np.float32))
-        weights_t, offsets = self._heads[key]
+            # Negated so that the logits are one GEMM plus an in-place add (no temporary).
+            self._heads[key] = (np.ascontiguousarray(-W.T, dtype=np.float32), c.astype(np.float32))
+        negated_weights_t, offsets = self._heads[key]
         responses = coords @ self.filters.T
         np.square(responses, out=responses)
-        logits = offsets - responses @ weights_t
+        logits = responses @ negated_weights_t
+        logits += offsets
         if self.top_k is None:
             return np.argmax(logits, axis=1)
         candidates = _top_k(logits, self.top_k)

@@ -596,8 +596,18 @@ class MixtureTables:
         maps, const = self.whitening_tables(noise_var)
         n, k = candidates.shape
         labels = candidates.ravel()
-        whitened = _grouped_matmul(np.repeat(coords, k, axis=0), labels, maps)
-        scores = const[labels] - 0.5 * np.einsum("ij,ij->i", whitened, whitened)
+        # (patch, candidate) pairs sorted by component: one GEMM per component on the gathered
+        # patches, and only the scores (not the whitened patches) are put back in order.
+        order = np.argsort(labels, kind="stable")
+        bounds = np.searchsorted(labels[order], np.arange(maps.shape[0] + 1))
+        gathered = coords[order // k]
+        squares = np.empty(labels.size, dtype=np.float32)
+        for h in np.flatnonzero(np.diff(bounds)):
+            block = slice(bounds[h], bounds[h + 1])
+            whitened = gathered[block] @ maps[h]
+            squares[block] = np.einsum("ij,ij->i", whitened, whitened)
+        scores = np.empty(labels.size, dtype=np.float32)
+        scores[order] = const[labels[order]] - 0.5 * squares
         return scores.reshape(n, k)
 
     def wiener_filters(self, noise_var):
