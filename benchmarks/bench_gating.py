@@ -45,49 +45,40 @@ def clean_head_only(network):
 def methods(prior, network):
     return {
         "exact": EPLLRestorer(prior, gating="exact"),
+        "exact stride 3": EPLLRestorer(prior, gating="exact", stride=3),
         "network": EPLLRestorer(prior, gating=network),
         "network stride 3": EPLLRestorer(prior, gating=network, stride=3),
-        "network+exact": EPLLRestorer(
+        f"network+exact (top {RESCORED_CANDIDATES})": EPLLRestorer(
             prior, gating=NetworkGating(network, MixtureTables(prior), top_k=RESCORED_CANDIDATES)
         ),
-        "clean head only": EPLLRestorer(prior, gating=clean_head_only(network)),
+        f"network+exact (top {RESCORED_CANDIDATES}) stride 3": EPLLRestorer(
+            prior,
+            gating=NetworkGating(network, MixtureTables(prior), top_k=RESCORED_CANDIDATES),
+            stride=3,
+        ),
+        "network, clean head only": EPLLRestorer(prior, gating=clean_head_only(network)),
     }
 
 
 def bench_quality(images, prior, network, sigmas):
-    rows = []
+    scores = {}
     for sigma255 in sigmas:
         sigma = sigma255 / 255
-        scores = {name: [] for name in methods(prior, network)}
         for i, clean in enumerate(images):
             noisy = clean + sigma * np.random.default_rng(1000 + i).standard_normal(clean.shape)
             for name, restorer in methods(prior, network).items():
-                scores[name].append(psnr(clean, restorer.restore(noisy, GaussianNoise(sigma))))
-        exact = np.mean(scores["exact"])
-        rows.append(
-            (
-                sigma255,
-                f"{exact:.2f}",
-                f"{np.mean(scores['network']):.2f}",
-                f"{np.mean(scores['network']) - exact:+.2f}",
-                f"{np.mean(scores['network stride 3']):.2f}",
-                f"{np.mean(scores['network stride 3']) - exact:+.2f}",
-                f"{np.mean(scores['network+exact']) - exact:+.2f}",
-                f"{np.mean(scores['clean head only']) - exact:+.2f}",
-            )
-        )
+                x = restorer.restore(noisy, GaussianNoise(sigma))
+                scores.setdefault((name, sigma255), []).append(psnr(clean, x))
+    rows = []
+    for name in methods(prior, network):
+        row = [name]
+        for sigma255 in sigmas:
+            mean = np.mean(scores[name, sigma255])
+            row.append(f"{mean:.2f} ({mean - np.mean(scores['exact', sigma255]):+.2f})")
+        rows.append(row)
     print_table(
-        f"Quality: average PSNR over {len(images)} Set12 images",
-        (
-            "sigma",
-            "exact",
-            "network",
-            "diff",
-            "net stride 3",
-            "diff",
-            f"net+exact (top {RESCORED_CANDIDATES}) diff",
-            "clean head diff",
-        ),
+        f"Quality: average PSNR over {len(images)} Set12 images (difference to exact)",
+        ("gating", *(f"sigma {s}" for s in sigmas)),
         rows,
     )
 

@@ -460,7 +460,7 @@ def denoise_epll(
     prior=None,
     betas=None,
     lam=None,
-    stride=1,
+    stride=3,
     gating="exact",
     tile_shape=None,
     n_jobs=None,
@@ -480,7 +480,13 @@ def denoise_epll(
         :func:`estimate_noise_sigma` (measured accuracy in its docstring).
     prior : GMMPatchPrior or None, default=None
         The patch prior; ``None`` uses the shipped default.
-    betas, lam, stride, gating, tile_shape, n_jobs
+    stride : int, default=3
+        Distance between patches. The patch grid shifts from one iteration to the next, so
+        3 restores as well as 1 (every overlapping patch) in about a ninth of the time:
+        on Set12, exact gating, the same PSNR to within 0.01 dB for denoising at sigma 25
+        and 50, deblurring and inpainting (:doc:`/benchmark_results`). Pass 1 for
+        Zoran & Weiss's original EPLL.
+    betas, lam, gating, tile_shape, n_jobs
         See :class:`EPLLRestorer`.
     channel_axis : int or None, default=None
         Axis of colour channels. Three channels are restored with the grey prior in a
@@ -530,7 +536,7 @@ def deblur_epll(
     prior=None,
     betas=None,
     lam=None,
-    stride=1,
+    stride=3,
     gating="exact",
     tile_shape=None,
     n_jobs=None,
@@ -548,7 +554,7 @@ def deblur_epll(
     sigma : float
         Noise standard deviation.
     prior, betas, lam, stride, gating, tile_shape, n_jobs, channel_axis
-        As in :func:`denoise_epll`; the default schedule is
+        As in :func:`denoise_epll` (``stride=3`` by default); the default schedule is
         ``betas = 50 * [1, 2, 4, ..., 64]``.
 
     Returns
@@ -587,7 +593,7 @@ def inpaint_epll(
     prior=None,
     betas=None,
     lam=None,
-    stride=1,
+    stride=3,
     gating="exact",
     tile_shape=None,
     n_jobs=None,
@@ -605,7 +611,8 @@ def inpaint_epll(
     sigma : float, default=1e-3
         Noise of the observed pixels.
     prior, betas, lam, stride, gating, tile_shape, n_jobs, channel_axis
-        As in :func:`denoise_epll`.
+        As in :func:`denoise_epll` (``stride=3`` by default); the default schedule is
+        ``betas = 50 * 1.25^k``, k = 0..28.
 
     Returns
     -------
