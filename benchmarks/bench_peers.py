@@ -1,11 +1,12 @@
 """skgate against the peers: one command, one table per noise level.
 
 On the same images and noise (fixed seeds, grey in [0, 1], PSNR with data range 1): skgate
-exact, skgate network, skgate network stride 3, BM3D (``bm3d`` package), and scikit-image's
-``denoise_nl_means`` (fast mode, ``h`` tuned), ``denoise_wavelet`` (BayesShrink) and
-``denoise_tv_chambolle`` (weight tuned). Tuned parameters are chosen by the best average PSNR
-over the images on a small grid (an advantage the skgate rows do not get). Reported: mean
-PSNR, mean SSIM, median seconds per image and each method's time relative to skgate network.
+exact (stride 1 and 3), skgate network (stride 1 and 3), network+exact stride 3, BM3D
+(``bm3d`` package), and scikit-image's ``denoise_nl_means`` (fast mode, ``h`` tuned),
+``denoise_wavelet`` (BayesShrink) and ``denoise_tv_chambolle`` (weight tuned). Tuned
+parameters are chosen by the best average PSNR over the images on a small grid (an advantage
+the skgate rows do not get). Reported: mean PSNR, mean SSIM, median seconds per image and each
+method's time relative to skgate network.
 
     python benchmarks/bench_peers.py [IMAGE_FOLDER] [--sigmas 25,50] [--images N]
 
@@ -32,8 +33,10 @@ def skgate_methods():
 
     return {
         "skgate exact": run(EPLLRestorer(gating="exact")),
+        "skgate exact stride 3 (default)": run(EPLLRestorer(gating="exact", stride=3)),
         "skgate network": run(EPLLRestorer(gating="network")),
         "skgate network stride 3": run(EPLLRestorer(gating="network", stride=3)),
+        "skgate network+exact stride 3": run(EPLLRestorer(gating="network+exact", stride=3)),
     }
 
 
