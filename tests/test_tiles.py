@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -173,3 +175,33 @@ def test_a_failing_tile_surfaces_as_one_clear_error(clean, n_jobs):
     restorer = EPLLRestorer(stride=4, betas=[100.0], tile_shape=48, n_jobs=n_jobs)
     with pytest.raises(RuntimeError, match="tile solver failed"):
         restorer.restore(clean, _FailsInWorkers(0.1))
+
+
+class _DiesInWorkers(GaussianNoise):
+    """A likelihood whose tiles kill their worker process (as a segfault or the OOM killer
+    would), but never the process that created it."""
+
+    def tile(self, window):
+        return _Dying(self.sigma, os.getpid())
+
+
+class _Dying(GaussianNoise):
+    def __init__(self, sigma, parent_pid):
+        super().__init__(sigma)
+        self.parent_pid = parent_pid
+
+    def solve(self, *args, **kwargs):
+        if os.getpid() != self.parent_pid:
+            os._exit(3)
+        return super().solve(*args, **kwargs)
+
+
+def test_a_dying_worker_surfaces_as_one_clear_error(clean):
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    restorer = EPLLRestorer(stride=4, betas=[100.0], tile_shape=48, n_jobs=2)
+    with pytest.raises(TerminatedWorkerError, match="terminated"):
+        restorer.restore(clean, _DiesInWorkers(0.1))
+    # the pool recovers: the next restoration works
+    out = restorer.restore(clean, GaussianNoise(0.1))
+    assert out.shape == clean.shape and np.all(np.isfinite(out))
