@@ -352,6 +352,75 @@ class GatingNetwork(BaseEstimator):
         self.classes_ = np.arange(K)
         return self
 
+    def fit_heads(self, X, noise_var, *, min_rows=1000):
+        """Refit the output layers, filters fixed, on patches seen at known noise levels.
+
+        Meant for patches taken from real EPLL runs (:func:`skgate.train.epll_patches`):
+        there the gating sees restored, not freshly noised, patches, and output layers fitted
+        to them gate better. Measured on four Set12 images, shipped network, heads refitted
+        on 30 BSDS300 training images: EPLL PSNR 29.66 -> 29.84 dB at sigma 25 and
+        26.38 -> 26.64 dB at sigma 50 (exact gating 30.02 and 26.80).
+
+        Each row trains the output layer of the trained level nearest to its noise variance
+        (in log scale), against the teacher's posterior at that row's own noise variance;
+        each layer starts from its current value (a convex problem, L-BFGS for ``max_iter``
+        iterations). Levels with fewer than ``min_rows`` rows are left as they are.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Patch rows.
+        noise_var : array_like of shape (n_samples,)
+            The noise variance each row was gated at (``1/beta``).
+        min_rows : int, default=1000
+
+        Returns
+        -------
+        self : GatingNetwork
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        noise_var = np.asarray(noise_var, dtype=np.float64).ravel()
+        if noise_var.shape != (X.shape[0],):
+            raise ValueError(
+                f"noise_var must hold one variance per row of X ({X.shape[0]}), "
+                f"got shape {noise_var.shape}"
+            )
+        if not np.all(np.isfinite(noise_var)) or np.any(noise_var < 0):
+            raise ValueError("noise_var must be finite and >= 0")
+        tables = MixtureTables(self.prior_)
+        coords = (X @ tables.basis).astype(np.float32)
+        log_levels, _ = self._log_levels(0.0)
+        floor = np.exp(log_levels[0]) - self.noise_levels_[0]
+        nearest = np.argmin(np.abs(np.log(noise_var + floor)[:, None] - log_levels), axis=1)
+        filters = (self.filters_ @ tables.basis).astype(np.float32)
+        features = coords @ filters.T
+        np.square(features, out=features)
+        targets = np.empty((coords.shape[0], tables.n_components), dtype=np.float32)
+        for var in np.unique(noise_var):
+            rows = noise_var == var
+            targets[rows] = _teacher_posterior(tables, coords[rows], var)
+        weights, offsets = self.weights_.copy(), self.offsets_.copy()
+        shapes = [weights.shape[1:], offsets.shape[1:]]
+        for level in range(len(self.noise_levels_)):
+            rows = nearest == level
+            if rows.sum() < min_rows:
+                continue
+            tic = time.perf_counter()
+            result = minimize(
+                _loss_and_grad_heads,
+                np.concatenate([weights[level].ravel(), offsets[level]]),
+                args=(shapes, features[rows], targets[rows]),
+                jac=True,
+                method="L-BFGS-B",
+                options={"maxiter": self.max_iter},
+            )
+            weights[level], offsets[level] = _unflatten(result.x, shapes)
+            level_name = f"head {self.noise_levels_[level]:.3g}, {rows.sum()} rows"
+            self._report(level_name, result.fun, tic)
+        self.weights_, self.offsets_ = weights, offsets
+        return self
+
     def _fitted_head(self, level):
         """The fitted ``(W, c)`` of noise level ``level``, or None if it was not trained."""
         matches = np.flatnonzero(self.noise_levels_ == level)

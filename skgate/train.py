@@ -8,14 +8,17 @@ few more iterations refine the mixture on all patches.
 import time
 import warnings
 
+import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from ._validation import check_positive_int
-from .patches import sample_patches
-from .prior import GMMPatchPrior
+from .gating import ExactGating, Gating
+from .likelihoods import GaussianNoise
+from .patches import load_grey_image, sample_patches
+from .prior import GMMPatchPrior, MixtureTables
 
-__all__ = ["train_prior"]
+__all__ = ["train_prior", "epll_patches"]
 
 
 def train_prior(
@@ -98,3 +101,71 @@ def train_prior(
         "train_mean_log_likelihood": prior.lower_bound_,
     }
     return prior
+
+
+class _RecordingGating(Gating):
+    """Exact gating that keeps a random sample of the patches it is asked about."""
+
+    def __init__(self, tables, per_step, rng):
+        self.exact = ExactGating(tables)
+        self.tables = tables
+        self.per_step = per_step
+        self.rng = rng
+        self.patches, self.noise_vars = [], []
+
+    def assign(self, coords, noise_var):
+        take = self.rng.choice(len(coords), min(len(coords), self.per_step), replace=False)
+        self.patches.append(self.tables.from_subspace(coords[take]))
+        self.noise_vars.append(np.full(len(take), noise_var))
+        return self.exact.assign(coords, noise_var)
+
+
+def epll_patches(
+    images,
+    prior,
+    sigmas=(15 / 255, 25 / 255, 35 / 255, 50 / 255, 75 / 255),
+    *,
+    per_step=1500,
+    stride=3,
+    random_state=0,
+):
+    """Patches as the gating sees them during EPLL denoising, with their noise variances.
+
+    Each image is noised at each ``sigma`` and denoised with exact gating; at every iteration
+    (and chunk) ``per_step`` of the patches being gated are kept, DC removed, together with
+    the noise variance ``1/beta`` they were gated at. This is the data
+    :meth:`GatingNetwork.fit_heads` wants: restored patches are not freshly noised ones.
+
+    Parameters
+    ----------
+    images : sequence of (array_like or path)
+        Clean training images (colour is converted to grey).
+    prior : GMMPatchPrior
+        The prior whose exact gating is followed.
+    sigmas : sequence of float
+        Noise levels to denoise at.
+    per_step : int, default=1500
+    stride : int, default=3
+    random_state : int, RandomState instance or None, default=0
+
+    Returns
+    -------
+    X : ndarray of shape (n, d), float32
+        Zero-mean patch rows.
+    noise_var : ndarray of shape (n,)
+    """
+    from .restoration import EPLLRestorer
+
+    per_step = check_positive_int(per_step, "per_step")
+    rng = check_random_state(random_state)
+    recorder = _RecordingGating(MixtureTables(prior), per_step, rng)
+    restorer = EPLLRestorer(prior, gating=recorder, stride=stride)
+    for image in images:
+        clean = load_grey_image(image)
+        for sigma in sigmas:
+            noisy = clean + sigma * rng.standard_normal(clean.shape)
+            restorer.restore(noisy, GaussianNoise(sigma))
+    return (
+        np.concatenate(recorder.patches).astype(np.float32),
+        np.concatenate(recorder.noise_vars),
+    )

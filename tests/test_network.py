@@ -168,3 +168,46 @@ def test_heads_are_interpolated_between_trained_levels(teacher_and_patches):
     logits = net.decision_function(X[:5], noise_var=0.02)
     expected = (1 - t) * net.decision_function(X[:5], 0.01) + t * net.decision_function(X[:5], 0.04)
     np.testing.assert_allclose(logits, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_fit_heads_on_epll_patches_lowers_their_cross_entropy(teacher_and_patches):
+    from skimage import data
+
+    from skgate.train import epll_patches
+
+    prior, X = teacher_and_patches
+    levels = [0.0, 0.002, 0.008, 0.03]
+    net = GatingNetwork(
+        prior, n_filters=8, batch_size=3000, n_batches=2, max_iter=20, noise_levels=levels
+    ).fit(X)
+    images = [data.camera()[:64, :64], data.moon()[:64, :64]]
+    patches, noise_var = epll_patches(images, prior, sigmas=(0.1,), per_step=300, stride=2)
+    assert patches.shape[1] == 16 and patches.shape[0] == noise_var.shape[0]
+    np.testing.assert_allclose(patches.sum(axis=1), 0, atol=1e-5)  # DC removed
+    beta_0 = 1 / 0.1**2  # the schedule starts at 1 / sigma^2 and doubles
+    assert np.isclose(noise_var.max(), 1 / beta_0)
+    # the same call is reproducible
+    again, _ = epll_patches(images, prior, sigmas=(0.1,), per_step=300, stride=2)
+    np.testing.assert_array_equal(patches, again)
+
+    train = np.arange(len(patches)) % 2 == 0
+    test = ~train
+
+    def held_out_cross_entropy(network):
+        total = 0.0
+        for var in np.unique(noise_var[test]):
+            rows = test & (noise_var == var)
+            total += rows.sum() * network.cross_entropy(patches[rows], var)
+        return total / test.sum()
+
+    before = held_out_cross_entropy(net)
+    filters, noisiest_head = net.filters_.copy(), net.weights_[3].copy()
+    net.fit_heads(patches[train], noise_var[train], min_rows=50)
+    assert held_out_cross_entropy(net) < before
+    np.testing.assert_array_equal(net.filters_, filters)  # filters fixed
+    # no row is nearer to 0.03 than to 0.008 (the largest 1/beta is 0.01): that level is kept
+    np.testing.assert_array_equal(net.weights_[3], noisiest_head)
+    with pytest.raises(ValueError, match="one variance per row"):
+        net.fit_heads(patches[:10], noise_var[:9])
+    with pytest.raises(ValueError, match="finite"):
+        net.fit_heads(patches[:2], [np.nan, 0.01])
