@@ -357,9 +357,10 @@ class GatingNetwork(BaseEstimator):
 
         Meant for patches taken from real EPLL runs (:func:`skgate.train.epll_patches`):
         there the gating sees restored, not freshly noised, patches, and output layers fitted
-        to them gate better. Measured on four Set12 images, shipped network, heads refitted
-        on 30 BSDS300 training images: EPLL PSNR 29.66 -> 29.84 dB at sigma 25 and
-        26.38 -> 26.64 dB at sigma 50 (exact gating 30.02 and 26.80).
+        to them gate better. Measured on the 12 Set12 images with the shipped network, its
+        heads refitted on 30 BSDS300 training images: the loss of network gating against
+        exact gating went from 0.40 / 0.43 / 0.28 dB to 0.20 / 0.14 / 0.12 dB at sigma
+        25 / 50 / 75.
 
         Each row trains the output layer of the trained level nearest to its noise variance
         (in log scale), against the teacher's posterior at that row's own noise variance;
