@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from skgate.likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
@@ -52,6 +52,9 @@ def image_step_objective(lik, x, y, patch_sum, coverage, lam, beta):
     beta=st.floats(0.1, 1e4),
 )
 @settings(max_examples=60, deadline=None)
+# found by hypothesis in CI: a small blurred tile, where the FFT preconditioner ignores the
+# valid-pixel mask and CG needs ~400 iterations
+@example(kind="tile-blur", shape=(12, 22), seed=9452, stride=1, lam=65.0, beta=1.0)
 def test_image_step_is_the_minimiser(kind, shape, seed, stride, lam, beta):
     rng = np.random.default_rng(seed)
     lik = make_likelihood(kind, shape, rng)
