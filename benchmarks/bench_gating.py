@@ -61,16 +61,17 @@ def methods(prior, network):
 
 
 def bench_quality(images, prior, network, sigmas):
+    restorers = methods(prior, network)
     scores = {}
     for sigma255 in sigmas:
         sigma = sigma255 / 255
         for i, clean in enumerate(images):
             noisy = clean + sigma * np.random.default_rng(1000 + i).standard_normal(clean.shape)
-            for name, restorer in methods(prior, network).items():
+            for name, restorer in restorers.items():
                 x = restorer.restore(noisy, GaussianNoise(sigma))
                 scores.setdefault((name, sigma255), []).append(psnr(clean, x))
     rows = []
-    for name in methods(prior, network):
+    for name in restorers:
         row = [name]
         for sigma255 in sigmas:
             mean = np.mean(scores[name, sigma255])
@@ -87,10 +88,11 @@ def bench_speed(prior, network, repeats=3):
     clean = resize(skdata.camera() / 255.0, (321, 481), anti_aliasing=True)
     sigma = 25 / 255
     noisy = clean + sigma * np.random.default_rng(0).standard_normal(clean.shape)
-    times = {name: [] for name in methods(prior, network)}
+    restorers = methods(prior, network)
+    times = {name: [] for name in restorers}
     quality = {}
     for _ in range(repeats):
-        for name, restorer in methods(prior, network).items():
+        for name, restorer in restorers.items():
             tic = time.perf_counter()
             x = restorer.restore(noisy, GaussianNoise(sigma))
             times[name].append(time.perf_counter() - tic)

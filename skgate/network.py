@@ -285,7 +285,6 @@ class GatingNetwork(BaseEstimator):
         coords = (X @ tables.basis).astype(np.float32)
         K = teacher.n_components
         n_batches = self.n_batches or int(np.ceil(coords.shape[0] / self.batch_size))
-        options = {"maxiter": self.max_iter}
 
         if warm:
             V = self.filters_ @ tables.basis
@@ -300,14 +299,7 @@ class GatingNetwork(BaseEstimator):
         for i, batch in enumerate(self._minibatches(coords, n_batches, levels[0], rng)):
             tic = time.perf_counter()
             target = _teacher_posterior(tables, batch, levels[0])
-            result = minimize(
-                _loss_and_grad,
-                theta,
-                args=(shapes, batch.astype(np.float32), target),
-                jac=True,
-                method="L-BFGS-B",
-                options=options,
-            )
+            result = self._lbfgs(_loss_and_grad, theta, (shapes, batch.astype(np.float32), target))
             theta = result.x
             self.loss_curve_.append(float(result.fun))
             self._report(f"filters, minibatch {i + 1}/{n_batches}", result.fun, tic)
@@ -330,13 +322,8 @@ class GatingNetwork(BaseEstimator):
                 tic = time.perf_counter()
                 target = _teacher_posterior(tables, batch, level)
                 responses = batch.astype(np.float32) @ V32.T
-                result = minimize(
-                    _loss_and_grad_heads,
-                    theta,
-                    args=(head_shapes, responses * responses, target),
-                    jac=True,
-                    method="L-BFGS-B",
-                    options=options,
+                result = self._lbfgs(
+                    _loss_and_grad_heads, theta, (head_shapes, responses * responses, target)
                 )
                 theta = result.x
                 self._report(f"noise level {level:.3g}, minibatch {i + 1}", result.fun, tic)
@@ -391,16 +378,15 @@ class GatingNetwork(BaseEstimator):
             raise ValueError("noise_var must be finite and >= 0")
         tables = MixtureTables(self.prior_)
         coords = (X @ tables.basis).astype(np.float32)
-        log_levels, _ = self._log_levels(0.0)
-        floor = np.exp(log_levels[0]) - self.noise_levels_[0]
-        nearest = np.argmin(np.abs(np.log(noise_var + floor)[:, None] - log_levels), axis=1)
         filters = (self.filters_ @ tables.basis).astype(np.float32)
         features = coords @ filters.T
         np.square(features, out=features)
         targets = np.empty((coords.shape[0], tables.n_components), dtype=np.float32)
+        nearest = np.empty(coords.shape[0], dtype=np.intp)
         for var in np.unique(noise_var):
             rows = noise_var == var
             targets[rows] = _teacher_posterior(tables, coords[rows], var)
+            nearest[rows] = self.level_index(float(var))
         weights, offsets = self.weights_.copy(), self.offsets_.copy()
         shapes = [weights.shape[1:], offsets.shape[1:]]
         for level in range(len(self.noise_levels_)):
@@ -408,19 +394,27 @@ class GatingNetwork(BaseEstimator):
             if rows.sum() < min_rows:
                 continue
             tic = time.perf_counter()
-            result = minimize(
+            result = self._lbfgs(
                 _loss_and_grad_heads,
                 np.concatenate([weights[level].ravel(), offsets[level]]),
-                args=(shapes, features[rows], targets[rows]),
-                jac=True,
-                method="L-BFGS-B",
-                options={"maxiter": self.max_iter},
+                (shapes, features[rows], targets[rows]),
             )
             weights[level], offsets[level] = _unflatten(result.x, shapes)
             level_name = f"head {self.noise_levels_[level]:.3g}, {rows.sum()} rows"
             self._report(level_name, result.fun, tic)
         self.weights_, self.offsets_ = weights, offsets
         return self
+
+    def _lbfgs(self, loss_and_grad, theta, args):
+        """One minibatch's optimisation: ``max_iter`` L-BFGS iterations from ``theta``."""
+        return minimize(
+            loss_and_grad,
+            theta,
+            args=args,
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": self.max_iter},
+        )
 
     def _fitted_head(self, level):
         """The fitted ``(W, c)`` of noise level ``level``, or None if it was not trained."""

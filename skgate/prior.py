@@ -56,15 +56,22 @@ def _bound(cache, size=32):
         cache.clear()
 
 
+def _label_blocks(labels, n_labels):
+    """``order`` sorting ``labels`` (stable) and the ``(label, slice)`` of each label's
+    contiguous block in that order, for the labels present."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(n_labels + 1))
+    blocks = [(h, slice(bounds[h], bounds[h + 1])) for h in np.flatnonzero(np.diff(bounds))]
+    return order, blocks
+
+
 def _grouped_matmul(rows, labels, matrices):
     """``out[i] = rows[i] @ matrices[labels[i]]``: rows are sorted by label once, so every
     label is one GEMM on a contiguous block, then put back in their order."""
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(matrices.shape[0] + 1))
+    order, blocks = _label_blocks(labels, matrices.shape[0])
     ordered = rows[order]
     result = np.empty((rows.shape[0], matrices.shape[2]), dtype=np.result_type(rows, matrices))
-    for h in np.flatnonzero(np.diff(bounds)):
-        block = slice(bounds[h], bounds[h + 1])
+    for h, block in blocks:
         np.matmul(ordered[block], matrices[h], out=result[block])
     out = np.empty_like(result)
     out[order] = result
@@ -598,12 +605,10 @@ class MixtureTables:
         labels = candidates.ravel()
         # (patch, candidate) pairs sorted by component: one GEMM per component on the gathered
         # patches, and only the scores (not the whitened patches) are put back in order.
-        order = np.argsort(labels, kind="stable")
-        bounds = np.searchsorted(labels[order], np.arange(maps.shape[0] + 1))
+        order, blocks = _label_blocks(labels, maps.shape[0])
         gathered = coords[order // k]
         squares = np.empty(labels.size, dtype=np.float32)
-        for h in np.flatnonzero(np.diff(bounds)):
-            block = slice(bounds[h], bounds[h + 1])
+        for h, block in blocks:
             whitened = gathered[block] @ maps[h]
             squares[block] = np.einsum("ij,ij->i", whitened, whitened)
         scores = np.empty(labels.size, dtype=np.float32)

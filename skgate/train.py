@@ -108,14 +108,13 @@ class _RecordingGating(Gating):
 
     def __init__(self, tables, per_step, rng):
         self.exact = ExactGating(tables)
-        self.tables = tables
         self.per_step = per_step
         self.rng = rng
         self.patches, self.noise_vars = [], []
 
     def assign(self, coords, noise_var):
         take = self.rng.choice(len(coords), min(len(coords), self.per_step), replace=False)
-        self.patches.append(self.tables.from_subspace(coords[take]))
+        self.patches.append(self.exact.tables.from_subspace(coords[take]))
         self.noise_vars.append(np.full(len(take), noise_var))
         return self.exact.assign(coords, noise_var)
 
