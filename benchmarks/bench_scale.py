@@ -6,7 +6,7 @@ Tables:
 - parallel: seconds for ``n_jobs=1`` and ``n_jobs=2`` on a 4-megapixel image, same run;
 - size: network gating, stride 3, sigma 25, on 1, 4 and 18 megapixels (tiled from bundled
   images), seconds and seconds per megapixel; each size runs in a fresh process so its peak
-  resident memory (``ru_maxrss``) is its own.
+  resident memory (``VmHWM``) is its own (tiles run in its threads).
 
     python benchmarks/bench_scale.py [--tasks tiles,parallel,size] [--sizes 1,4,18]
 """
@@ -17,9 +17,11 @@ import resource
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 
 import numpy as np
 from bench_epll import print_table, psnr
+from joblib import parallel_config
 from skimage import data
 from skimage.transform import resize
 
@@ -71,63 +73,74 @@ def bench_tiles():
 
 
 def bench_parallel(repeats=3):
-    _, noisy = synthetic(4)
-    times = {}
-    for n_jobs in (1, 2):
+    """``n_jobs=1`` (BLAS on every core) against ``n_jobs=2`` with tiles in threads (the
+    default) and in loky worker processes; the first process run includes starting the
+    workers, which the median hides, so it is shown on its own."""
+    clean, noisy = synthetic(4)
+    runs, quality = {}, {}
+    for label, n_jobs, backend in (
+        ("1", 1, None),
+        ("2, threads (default)", 2, None),
+        ("2, loky processes", 2, "loky"),
+    ):
         restorer = EPLLRestorer(gating="network", stride=3, tile_shape=512, n_jobs=n_jobs)
-        runs = []
-        for _ in range(repeats):
-            tic = time.perf_counter()
-            restorer.restore(noisy, GaussianNoise(SIGMA))
-            runs.append(time.perf_counter() - tic)
-        times[n_jobs] = np.median(runs)
-    rows = [(n, f"{t:.2f}", f"{times[1] / t:.2f}x") for n, t in times.items()]
+        runs[label] = []
+        with parallel_config(backend=backend) if backend else nullcontext():
+            for _ in range(repeats):
+                tic = time.perf_counter()
+                restored = restorer.restore(noisy, GaussianNoise(SIGMA))
+                runs[label].append(time.perf_counter() - tic)
+        quality[label] = psnr(clean, restored)
+    base = np.median(runs["1"])
+    rows = [
+        (
+            label,
+            f"{t[0]:.2f}",
+            f"{np.median(t):.2f}",
+            f"{base / np.median(t):.2f}x",
+            f"{quality[label]:.3f}",
+        )
+        for label, t in runs.items()
+    ]
     print_table(
         f"Parallel tiles: {noisy.shape[1]} x {noisy.shape[0]}, network gating, stride 3, "
-        f"median of {repeats}",
-        ("n_jobs", "seconds", "speed-up"),
+        f"512-pixel tiles, median of {repeats}",
+        ("n_jobs", "first run s", "median s", "speed-up", "PSNR"),
         rows,
     )
 
 
-def _worker_peak():
-    """In a worker: its pid and its own peak resident memory (MB) since it started.
-
-    ``VmHWM`` from ``/proc/self/status``, not ``ru_maxrss``: ``ru_maxrss`` survives ``exec``,
-    so a worker started by fork + exec reports the parent's size at the moment of the fork
-    (measured: 411 MB before its first tile when the parent held an 8 MP image, 258 MB at
-    2 MP), while ``VmHWM`` belongs to the new address space."""
-    import os
-
-    time.sleep(0.3)  # long enough that every worker of the pool gets one of these tasks
+def _peak_mb():
+    """This process's own peak resident memory (MB) since it started: ``VmHWM`` from
+    ``/proc/self/status``, not ``ru_maxrss``, which survives ``exec`` and so reports the
+    parent's size at the fork for a process started by fork + exec (measured: 411 MB before
+    any work for a worker of an 8 MP parent)."""
     with open("/proc/self/status") as status:
         for line in status:
             if line.startswith("VmHWM:"):
-                return os.getpid(), int(line.split()[1]) / 1024
-    return os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def one_size(megapixels):
-    """Run in a child process: restore one size, print JSON with seconds and peak RSS."""
-    from joblib import Parallel, delayed
+    """Run in a child process: restore one size, print JSON with seconds and peak memory.
 
+    Tiles run in threads of this process, so its peak is the whole run's."""
     clean, noisy = synthetic(megapixels)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _peak_mb()
     restorer = EPLLRestorer(gating="network", stride=3, tile_shape=512, n_jobs=2)
     tic = time.perf_counter()
     restored = restorer.restore(noisy, GaussianNoise(SIGMA))
     seconds = time.perf_counter() - tic
-    # Ask the same (reused) worker processes for their own peaks (see _worker_peak).
-    peaks = dict(Parallel(n_jobs=2)(delayed(_worker_peak)() for _ in range(8)))
     print(
         json.dumps(
             {
                 "shape": noisy.shape,
                 "seconds": seconds,
                 "psnr": psnr(clean, restored),
-                "rss_before_mb": before / 1024,
-                "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "worker_peaks_mb": sorted(peaks.values()),
+                "peak_before_mb": before,
+                "peak_mb": _peak_mb(),
+                "input_mb": noisy.nbytes / 2**20,
             }
         )
     )
@@ -151,22 +164,22 @@ def bench_size(sizes):
                 f"{r['seconds']:.1f}",
                 f"{r['seconds'] / mp:.2f}",
                 f"{r['psnr']:.2f}",
-                f"{r['rss_peak_mb']:.0f}",
-                " + ".join(f"{w:.0f}" for w in r["worker_peaks_mb"]),
-                f"{r['rss_peak_mb'] + sum(r['worker_peaks_mb']):.0f}",
+                f"{r['input_mb']:.0f}",
+                f"{r['peak_before_mb']:.0f}",
+                f"{r['peak_mb']:.0f}",
             )
         )
     print_table(
-        "Size: network gating, stride 3, sigma 25, 512-pixel tiles, n_jobs=2",
+        "Size: network gating, stride 3, sigma 25, 512-pixel tiles, n_jobs=2 (threads)",
         (
             "image",
             "MP",
             "seconds",
             "s / MP",
             "PSNR",
-            "peak RSS main MB",
-            "workers MB",
-            "sum MB",
+            "one image MB",
+            "peak before MB",
+            "peak MB",
         ),
         rows,
     )

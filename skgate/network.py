@@ -28,7 +28,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .gating import Gating
-from .prior import GMMPatchPrior, MixtureTables
+from .prior import GMMPatchPrior, MixtureTables, cached_table
 
 __all__ = ["GatingNetwork", "NetworkGating"]
 
@@ -566,15 +566,14 @@ class NetworkGating(Gating):
         self.filters = (network.filters_ @ tables.basis).astype(np.float32)
         self._heads = {}  # float32 output layers per noise variance
 
+    def _head(self, noise_var):
+        W, c = self.network.head(noise_var)
+        # Negated so that the logits are one GEMM plus an in-place add (no temporary).
+        return np.ascontiguousarray(-W.T, dtype=np.float32), c.astype(np.float32)
+
     def assign(self, coords, noise_var):
         key = float(noise_var)
-        if key not in self._heads:
-            if len(self._heads) >= 32:
-                self._heads.clear()
-            W, c = self.network.head(key)
-            # Negated so that the logits are one GEMM plus an in-place add (no temporary).
-            self._heads[key] = (np.ascontiguousarray(-W.T, dtype=np.float32), c.astype(np.float32))
-        negated_weights_t, offsets = self._heads[key]
+        negated_weights_t, offsets = cached_table(self._heads, key, lambda: self._head(key))
         responses = coords @ self.filters.T
         np.square(responses, out=responses)
         logits = responses @ negated_weights_t

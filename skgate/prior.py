@@ -49,11 +49,20 @@ def dc_free_basis(n_features, remove_dc=True):
     return helmert(n_features, full=False).T
 
 
-def _bound(cache, size=32):
-    """Keep a per-noise-level cache bounded (a few MB per entry): restoring many images
-    with different noise levels must not grow memory without end."""
-    if len(cache) >= size:
-        cache.clear()
+def cached_table(cache, key, build, size=32):
+    """``cache[key]``, built by ``build()`` if missing.
+
+    Bounded (a few MB per entry): restoring many images with different noise levels must not
+    grow memory without end. Safe when tiles run in threads: the value built is the one
+    returned, so another thread clearing the cache in between cannot lose it (at worst two
+    threads build the same table once each)."""
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        if len(cache) >= size:
+            cache.clear()
+        cache[key] = value
+    return value
 
 
 def _label_blocks(labels, n_labels):
@@ -568,16 +577,15 @@ class MixtureTables:
     def gating_tables(self, noise_var):
         """Packed ``-1/2 (C_h + noise_var I)^-1`` (``(d'(d'+1)/2, K)`` float32) and constants
         ``log pi_h - 1/2 log det(2 pi (C_h + noise_var I))``."""
-        key = float(noise_var)
-        if key not in self._gating:
-            _bound(self._gating)
-            variances = self.eigvals + key
-            precisions = _scaled_gram(self.eigvecs, 1.0 / variances)
-            quad = np.ascontiguousarray(_pack_symmetric(-0.5 * precisions), dtype=np.float32)
-            n_dims = self.eigvals.shape[1]
-            const = self.log_weights - 0.5 * (np.log(variances).sum(axis=1) + n_dims * _LOG_2PI)
-            self._gating[key] = (quad, const.astype(np.float32))
-        return self._gating[key]
+        return cached_table(self._gating, float(noise_var), lambda: self._build_gating(noise_var))
+
+    def _build_gating(self, noise_var):
+        variances = self.eigvals + float(noise_var)
+        precisions = _scaled_gram(self.eigvecs, 1.0 / variances)
+        quad = np.ascontiguousarray(_pack_symmetric(-0.5 * precisions), dtype=np.float32)
+        n_dims = self.eigvals.shape[1]
+        const = self.log_weights - 0.5 * (np.log(variances).sum(axis=1) + n_dims * _LOG_2PI)
+        return quad, const.astype(np.float32)
 
     def log_posterior(self, coords, noise_var):
         """Unnormalised log posterior ``(n, K)`` of DC-free patches under added noise."""
@@ -588,13 +596,13 @@ class MixtureTables:
         """``(K, d', d')`` float32 maps ``V_h diag((s_h + noise_var)^-1/2)`` (so that
         ``-1/2 |y W_h|^2`` is the quadratic term of the noisy posterior) and the constants of
         :meth:`gating_tables`."""
-        key = ("whiten", float(noise_var))
-        if key not in self._gating:
-            _bound(self._gating)
+
+        def build():
             scales = 1.0 / np.sqrt(self.eigvals + float(noise_var))
             maps = (self.eigvecs * scales[:, None, :]).astype(np.float32)
-            self._gating[key] = (maps, self.gating_tables(noise_var)[1])
-        return self._gating[key]
+            return maps, self.gating_tables(noise_var)[1]
+
+        return cached_table(self._gating, ("whiten", float(noise_var)), build)
 
     def log_posterior_of(self, coords, candidates, noise_var):
         """Unnormalised log posterior ``(n, k)`` of each patch for its own ``k`` candidate
@@ -617,13 +625,12 @@ class MixtureTables:
 
     def wiener_filters(self, noise_var):
         """``(K, d', d')`` float32 filters ``V_h diag(s_h / (s_h + noise_var)) V_h^T``."""
-        key = float(noise_var)
-        if key not in self._filters:
-            _bound(self._filters)
-            gains = self.eigvals / (self.eigvals + key)
-            filters = _scaled_gram(self.eigvecs, gains)
-            self._filters[key] = filters.astype(np.float32)
-        return self._filters[key]
+
+        def build():
+            gains = self.eigvals / (self.eigvals + float(noise_var))
+            return _scaled_gram(self.eigvecs, gains).astype(np.float32)
+
+        return cached_table(self._filters, float(noise_var), build)
 
     def wiener(self, coords, labels, noise_var):
         """Filter each patch with the Wiener filter of its component (DC-free coordinates
@@ -633,12 +640,12 @@ class MixtureTables:
     def wiener_patch_filters(self, noise_var):
         """``(K, d', d)`` float32 Wiener filters from DC-free coordinates straight to
         zero-mean patch rows (the basis folded in, saving a GEMM per chunk)."""
-        key = ("patch", float(noise_var))
-        if key not in self._filters:
-            _bound(self._filters)
+
+        def build():
             folded = self.wiener_filters(noise_var) @ self.basis32.T
-            self._filters[key] = np.ascontiguousarray(folded, dtype=np.float32)
-        return self._filters[key]
+            return np.ascontiguousarray(folded, dtype=np.float32)
+
+        return cached_table(self._filters, ("patch", float(noise_var)), build)
 
     def wiener_patches(self, coords, labels, noise_var):
         """Like :meth:`wiener`, but returning zero-mean patch rows ``(n, d)``."""

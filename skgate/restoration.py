@@ -15,6 +15,7 @@ Patches are processed in chunks of grid rows, so memory stays bounded whatever t
 """
 
 import os
+import weakref
 from functools import lru_cache
 from numbers import Integral, Real
 
@@ -43,8 +44,22 @@ def _shipped_prior():
 def _shipped_tables_and_gating(gating):
     """Tables and gating of the shipped models, built once per process: every tile of a tiled
     restoration (and every call) reuses their cached filters instead of rebuilding them."""
-    tables = MixtureTables(_shipped_prior())
+    tables = _tables_of(_shipped_prior())
     return tables, make_gating(gating, tables)
+
+
+_TABLES_OF_PRIOR = weakref.WeakKeyDictionary()
+
+
+def _tables_of(prior):
+    """The :class:`MixtureTables` of a fitted prior, kept as long as the prior lives, so that
+    its per-noise-level tables are built once for all the images and tiles it restores (a
+    refit replaces the prior's arrays, and with them the tables)."""
+    entry = _TABLES_OF_PRIOR.get(prior)
+    if entry is None or entry[0] is not prior.eigvecs_:
+        entry = (prior.eigvecs_, MixtureTables(prior))
+        _TABLES_OF_PRIOR[prior] = entry
+    return entry[1]
 
 
 def _check_betas(betas):
@@ -97,7 +112,10 @@ class EPLLRestorer:
     n_jobs : int or None, default=None
         Tiles restored at once by :class:`joblib.Parallel` (``None`` means 1 unless inside a
         :func:`joblib.parallel_config` context, e.g. the ``"dask"`` backend; -1 means every
-        core). Each worker's BLAS is limited so that workers x threads <= cores.
+        core). Tiles run in threads (numpy and BLAS release the GIL; the models and the
+        image are shared, nothing is pickled) unless a :func:`joblib.parallel_config` context
+        chooses another backend (``"loky"`` processes, ``"dask"``). Each worker's BLAS is
+        limited so that workers x threads <= cores.
 
     Examples
     --------
@@ -200,7 +218,11 @@ class EPLLRestorer:
         # would otherwise carry megabytes per tile).
         settings = (self.prior, stride, max_patches, betas, float(lam), clip)
         layout = self._tile_layout(shape, likelihood, p, stride)
-        make_gating(self.gating, MixtureTables(prior))  # bad gating fails here, not in a worker
+        if self.prior is None and isinstance(self.gating, str):
+            # Also builds the shipped tables once for every tile thread (bad gating fails here).
+            _shipped_tables_and_gating(self.gating)
+        else:
+            make_gating(self.gating, _tables_of(prior))  # bad gating fails here, not in a worker
 
         if x0 is None:
             x = likelihood.initial_estimate(y)
@@ -238,8 +260,12 @@ class EPLLRestorer:
 
     def _restore_tiles(self, y, likelihood, x0, settings, layout, progress):
         """Restore every tile of ``layout`` (joblib) and put their cores side by side."""
-        # Tiles are restored with an equal share of the cores each; the generator keeps only
-        # a few tiles in flight (joblib's pre-dispatch), so memory stays bounded.
+        # Threads by default: numpy and BLAS release the GIL for nearly all of a tile's work,
+        # and threads share the models and the image, where worker processes each start,
+        # import and load the models (~2.5 s before the first tile) and receive every tile
+        # pickled. A joblib backend set by the caller (loky, Dask) takes precedence.
+        # Each worker gets an equal share of the cores for BLAS; the generator keeps only a
+        # few tiles in flight (joblib's pre-dispatch), so memory stays bounded.
         n_workers = max(1, effective_n_jobs(self.n_jobs))
         threads = max(1, (os.cpu_count() or 1) // n_workers)
         tasks = (
@@ -250,16 +276,17 @@ class EPLLRestorer:
                 x0[tile.outer],
                 settings,
                 tile.core_in_outer,
-                threads,
+                (os.getpid(), threads),
             )
             for tile in layout
         )
         out = np.empty(y.shape)
-        results = Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks)
-        for done, (tile, core) in enumerate(zip(layout, results, strict=True), start=1):
-            out[tile.core] = core
-            if progress is not None:
-                progress(done, len(layout))
+        with threadpool_limits(limits=threads):
+            results = Parallel(n_jobs=self.n_jobs, prefer="threads", return_as="generator")(tasks)
+            for done, (tile, core) in enumerate(zip(layout, results, strict=True), start=1):
+                out[tile.core] = core
+                if progress is not None:
+                    progress(done, len(layout))
         return out
 
     def _iterate(self, y, likelihood, x, settings, callback=None, progress=None):
@@ -270,7 +297,7 @@ class EPLLRestorer:
             prior = _shipped_prior()
         else:
             prior = _shipped_prior() if prior is None else prior
-            tables = MixtureTables(prior)
+            tables = _tables_of(prior)
             gating = make_gating(self.gating, tables)
         p = prior.patch_size
         for iteration, beta in enumerate(betas):
@@ -316,8 +343,11 @@ class EPLLRestorer:
         return patch_sum
 
 
-def _restore_tile(restorer, y, likelihood, x0, settings, core, threads):
+def _restore_tile(restorer, y, likelihood, x0, settings, core, limits):
     """One tile in a joblib worker: restore the window, return its core."""
+    parent, threads = limits
+    if os.getpid() == parent:  # a thread: the caller's limit already holds for the process
+        return restorer._iterate(y, likelihood, x0, settings)[core]
     with threadpool_limits(limits=threads):
         return restorer._iterate(y, likelihood, x0, settings)[core]
 

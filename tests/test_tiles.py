@@ -1,9 +1,11 @@
 import os
+import threading
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from joblib import parallel_config
 from skimage import data
 
 from skgate import Blur, EPLLRestorer, GaussianNoise, Inpainting, Likelihood, load_default_prior
@@ -135,7 +137,6 @@ def test_custom_prior_travels_to_workers(clean):
 
 def test_tiles_run_on_a_dask_cluster_through_joblib(clean):
     distributed = pytest.importorskip("distributed")
-    from joblib import parallel_config
 
     sigma = 0.1
     noisy = clean + sigma * np.random.default_rng(5).standard_normal(clean.shape)
@@ -200,8 +201,43 @@ def test_a_dying_worker_surfaces_as_one_clear_error(clean):
     from joblib.externals.loky.process_executor import TerminatedWorkerError
 
     restorer = EPLLRestorer(stride=4, betas=[100.0], tile_shape=48, n_jobs=2)
-    with pytest.raises(TerminatedWorkerError, match="terminated"):
-        restorer.restore(clean, _DiesInWorkers(0.1))
-    # the pool recovers: the next restoration works
-    out = restorer.restore(clean, GaussianNoise(0.1))
+    with parallel_config(backend="loky"):
+        with pytest.raises(TerminatedWorkerError, match="terminated"):
+            restorer.restore(clean, _DiesInWorkers(0.1))
+        # the pool recovers: the next restoration works
+        out = restorer.restore(clean, GaussianNoise(0.1))
     assert out.shape == clean.shape and np.all(np.isfinite(out))
+
+
+class _RecordsWorkers(GaussianNoise):
+    """A likelihood whose tiles note the process and thread that restore them."""
+
+    seen = []
+
+    def tile(self, window):
+        return _Recording(self.sigma)
+
+
+class _Recording(GaussianNoise):
+    def solve(self, *args, **kwargs):
+        _RecordsWorkers.seen.append((os.getpid(), threading.get_ident()))
+        return super().solve(*args, **kwargs)
+
+
+def test_tiles_run_in_threads_of_this_process_by_default(clean):
+    _RecordsWorkers.seen = []
+    restorer = EPLLRestorer(stride=4, betas=[100.0, 400.0], tile_shape=32, n_jobs=2)
+    restorer.restore(clean, _RecordsWorkers(0.1))
+    pids = {pid for pid, _ in _RecordsWorkers.seen}
+    threads = {thread for _, thread in _RecordsWorkers.seen}
+    assert pids == {os.getpid()}
+    assert threading.get_ident() not in threads  # the tiles ran in worker threads
+
+
+def test_process_backend_gives_the_thread_result(clean):
+    noisy = clean + 0.1 * np.random.default_rng(3).standard_normal(clean.shape)
+    restorer = EPLLRestorer(stride=2, betas=[100.0, 400.0], tile_shape=48, n_jobs=2)
+    in_threads = restorer.restore(noisy, GaussianNoise(0.1))
+    with parallel_config(backend="loky"):
+        in_processes = restorer.restore(noisy, GaussianNoise(0.1))
+    np.testing.assert_allclose(in_processes, in_threads, atol=1e-6)
