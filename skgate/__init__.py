@@ -3,6 +3,7 @@
 The public API is re-exported here; see the submodules for the pieces.
 """
 
+from .adaptation import adapt_prior
 from .gating import ExactGating, Gating
 from .kernels import gaussian_kernel, motion_kernel
 from .likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
@@ -23,6 +24,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "GMMPatchPrior",
     "GatingNetwork",
+    "adapt_prior",
     "EPLLRestorer",
     "denoise_epll",
     "deblur_epll",

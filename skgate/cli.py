@@ -135,7 +135,12 @@ def _restore_file(args, likelihood_for):
     prior = load_prior(args.prior) if args.prior else None
     n_channels = 1 if source.image.ndim == 2 else source.image.shape[-1]
     restorer = EPLLRestorer(
-        prior, stride=args.stride, gating=args.gating, tile_shape=args.tile, n_jobs=args.n_jobs
+        prior,
+        stride=args.stride,
+        gating=args.gating,
+        tile_shape=args.tile,
+        n_jobs=args.n_jobs,
+        adapt=args.adapt,
     )
     tic = time.perf_counter()
     restored = _restore_channels(
@@ -306,6 +311,13 @@ def _add_restore_options(parser, sigma_help):
         type=int,
         default=3,
         help="patch stride (default 3: as good as 1 = all patches, about 9x faster)",
+    )
+    parser.add_argument(
+        "--adapt",
+        type=int,
+        default=0,
+        help="passes adapting the prior to the image and restoring again (1: about +0.2 dB "
+        "for about twice the time)",
     )
     parser.add_argument("--tile", type=int, default=None, help="tile size in pixels")
     parser.add_argument("--n-jobs", type=int, default=None, help="tiles restored at once")

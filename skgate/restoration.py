@@ -24,6 +24,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from threadpoolctl import threadpool_limits
 
 from ._validation import as_float_image, check_image_2d, check_positive_int
+from .adaptation import DEFAULT_STRENGTH, adapt_prior
 from .gating import make_gating
 from .likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
 from .patches import PatchGrid
@@ -116,6 +117,16 @@ class EPLLRestorer:
         image are shared, nothing is pickled) unless a :func:`joblib.parallel_config` context
         chooses another backend (``"loky"`` processes, ``"dask"``). Each worker's BLAS is
         limited so that workers x threads <= cores.
+    adapt : int, default=0
+        Passes of internal adaptation after the first restoration: each re-estimates the
+        prior's covariances on the patches of the last result
+        (:func:`~skgate.adaptation.adapt_prior`) and restores again from the observation with
+        it. One pass costs about as much again as the first restoration (plus one gating of
+        every patch) and gains 0.2 dB on Set12 at sigma 25 (0.9 dB on barbara's stripes);
+        a second pass adds little (see :doc:`/benchmarks`). In tiled restoration every tile
+        adapts to itself, which makes the adaptation local.
+    adapt_strength : float, default=10.0
+        Weight of the learned covariances against the image's patches, in patches.
 
     Examples
     --------
@@ -142,6 +153,8 @@ class EPLLRestorer:
         tile_shape=None,
         tile_margin=None,
         n_jobs=None,
+        adapt=0,
+        adapt_strength=DEFAULT_STRENGTH,
     ):
         self.prior = prior
         self.betas = betas
@@ -153,6 +166,8 @@ class EPLLRestorer:
         self.tile_shape = tile_shape
         self.tile_margin = tile_margin
         self.n_jobs = n_jobs
+        self.adapt = adapt
+        self.adapt_strength = adapt_strength
 
     def __repr__(self):
         return (
@@ -216,7 +231,8 @@ class EPLLRestorer:
         clip = self._check_clip()
         # The shipped prior is not sent to tile workers: each loads it once (a Dask graph
         # would otherwise carry megabytes per tile).
-        settings = (self.prior, stride, max_patches, betas, float(lam), clip)
+        passes, strength = self._check_adapt()
+        settings = (self.prior, stride, max_patches, betas, float(lam), clip, passes, strength)
         layout = self._tile_layout(shape, likelihood, p, stride)
         if self.prior is None and isinstance(self.gating, str):
             # Also builds the shipped tables once for every tile thread (bad gating fails here).
@@ -290,8 +306,10 @@ class EPLLRestorer:
         return out
 
     def _iterate(self, y, likelihood, x, settings, callback=None, progress=None):
-        """The splitting iterations on one image (or one tile), starting from ``x``."""
-        prior, stride, max_patches, betas, lam, clip = settings
+        """The splitting iterations on one image (or one tile), starting from ``x``, then
+        ``adapt`` more passes, each from ``x`` again with the prior adapted to the last
+        result."""
+        prior, stride, max_patches, betas, lam, clip, passes, strength = settings
         if prior is None and isinstance(self.gating, str):
             tables, gating = _shipped_tables_and_gating(self.gating)
             prior = _shipped_prior()
@@ -299,8 +317,39 @@ class EPLLRestorer:
             prior = _shipped_prior() if prior is None else prior
             tables = _tables_of(prior)
             gating = make_gating(self.gating, tables)
-        p = prior.patch_size
-        for iteration, beta in enumerate(betas):
+        start, total = x, len(betas) * (passes + 1)
+        run = (y, likelihood, start, settings, prior.patch_size)
+        x = self._one_pass(*run, tables, gating, 0, callback, progress, total)
+        for done in range(1, passes + 1):
+            # Patches are assigned at the noise level the last iteration assumed. Every patch
+            # counts, whatever the restoration's stride: on Set12 at sigma 25, covariances
+            # from stride-3 patches gave 0.07 dB less, from stride 2 0.03 dB less.
+            adapted = adapt_prior(
+                prior,
+                x,
+                noise_var=1.0 / betas[-1],
+                strength=strength,
+                stride=1,
+                max_patches=max_patches,
+                tables=tables,
+                gating=gating,
+            )
+            adapted_tables = MixtureTables(adapted)
+            # A Gating instance keeps choosing with its own tables; the filters are adapted.
+            adapted_gating = make_gating(self.gating, adapted_tables)
+            first = done * len(betas)
+            x = self._one_pass(
+                *run, adapted_tables, adapted_gating, first, callback, progress, total
+            )
+        return x
+
+    def _one_pass(
+        self, y, likelihood, x, settings, p, tables, gating, first, callback, progress, total
+    ):
+        """One run of the schedule; ``first`` numbers its iterations after earlier passes."""
+        _, stride, max_patches, betas, lam, clip, _, _ = settings
+        for step, beta in enumerate(betas):
+            iteration = first + step
             grid = PatchGrid(x.shape, p, stride, self._grid_offset(iteration))
             patch_sum = self._estimate_patches(x, grid, gating, tables, 1.0 / beta, max_patches)
             # As in Zoran & Weiss's code, the patch term pulls every pixel towards the average
@@ -316,8 +365,19 @@ class EPLLRestorer:
             if callback is not None:
                 callback(iteration, beta, x)
             if progress is not None:
-                progress(iteration + 1, len(betas))
+                progress(iteration + 1, total)
         return x
+
+    def _check_adapt(self):
+        passes = check_positive_int(self.adapt, "adapt", minimum=0)
+        strength = self.adapt_strength
+        if (
+            isinstance(strength, bool)
+            or not isinstance(strength, Real)
+            or not (np.isfinite(strength) and strength > 0)
+        ):
+            raise ValueError(f"adapt_strength must be a finite positive number, got {strength!r}")
+        return passes, float(strength)
 
     def _check_clip(self):
         if self.clip is None:
@@ -495,6 +555,7 @@ def denoise_epll(
     gating="exact",
     tile_shape=None,
     n_jobs=None,
+    adapt=0,
     channel_axis=None,
 ):
     """Remove white Gaussian noise with EPLL and a Gaussian-mixture patch prior.
@@ -517,8 +578,9 @@ def denoise_epll(
         with exact gating, the same PSNR to within 0.01 dB on Set12 denoising at sigma 25,
         50 and 75, and no worse in deblurring and inpainting (:doc:`/benchmark_results`).
         Pass 1 for Zoran & Weiss's original EPLL.
-    betas, lam, gating, tile_shape, n_jobs
-        See :class:`EPLLRestorer`.
+    betas, lam, gating, tile_shape, n_jobs, adapt
+        See :class:`EPLLRestorer` (``adapt=1`` adapts the prior to the image in a second
+        pass: about +0.2 dB on Set12 denoising for about twice the time).
     channel_axis : int or None, default=None
         Axis of colour channels. Three channels are restored with the grey prior in a
         decorrelated opponent colour space (luminance and two chroma channels), other channel
@@ -555,6 +617,7 @@ def denoise_epll(
         gating=gating,
         tile_shape=tile_shape,
         n_jobs=n_jobs,
+        adapt=adapt,
     )
     return _restore_channels(image, GaussianNoise(sigma), restorer, channel_axis)
 
@@ -571,6 +634,7 @@ def deblur_epll(
     gating="exact",
     tile_shape=None,
     n_jobs=None,
+    adapt=0,
     channel_axis=None,
 ):
     """Deconvolve a blurred, noisy image with EPLL (periodic boundary).
@@ -584,7 +648,7 @@ def deblur_epll(
         Point-spread function, centred at ``(kh // 2, kw // 2)``; see :class:`Blur`.
     sigma : float
         Noise standard deviation.
-    prior, betas, lam, stride, gating, tile_shape, n_jobs, channel_axis
+    prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, channel_axis
         As in :func:`denoise_epll` (``stride=3`` by default); the default schedule is
         ``betas = 50 * [1, 2, 4, ..., 64]``.
 
@@ -612,6 +676,7 @@ def deblur_epll(
         gating=gating,
         tile_shape=tile_shape,
         n_jobs=n_jobs,
+        adapt=adapt,
     )
     return _restore_channels(image, Blur(kernel, sigma), restorer, channel_axis)
 
@@ -628,6 +693,7 @@ def inpaint_epll(
     gating="exact",
     tile_shape=None,
     n_jobs=None,
+    adapt=0,
     channel_axis=None,
 ):
     """Fill in missing pixels with EPLL.
@@ -641,7 +707,7 @@ def inpaint_epll(
         True where the pixel is observed; the image's spatial shape (shared by all channels).
     sigma : float, default=1e-3
         Noise of the observed pixels.
-    prior, betas, lam, stride, gating, tile_shape, n_jobs, channel_axis
+    prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, channel_axis
         As in :func:`denoise_epll` (``stride=3`` by default); the default schedule is
         ``betas = 50 * 1.25^k``, k = 0..28.
 
@@ -668,5 +734,6 @@ def inpaint_epll(
         gating=gating,
         tile_shape=tile_shape,
         n_jobs=n_jobs,
+        adapt=adapt,
     )
     return _restore_channels(image, Inpainting(mask, sigma), restorer, channel_axis)

@@ -45,6 +45,7 @@ def test_train_prior_writes_a_loadable_prior(tmp_path):
         (["denoise", "noisy.png", "no_such_folder/out.png", "--sigma", "20"], "no_such_folder"),
         (["denoise", "garbage.png", "out.png"], "garbage.png"),
         (["denoise", "noisy.png", "out.png", "--stride", "0"], "stride"),
+        (["denoise", "noisy.png", "out.png", "--adapt", "-1"], "adapt"),
         (["deblur", "noisy.png", "out.png", "--kernel", "blur:3"], "blur:3"),
         (["deblur", "noisy.png", "out.png", "--kernel", "gaussian:-1"], "std"),
         (["deblur", "noisy.png", "out.png", "--kernel", "missing.npy"], "missing.npy"),
