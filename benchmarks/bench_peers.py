@@ -1,7 +1,8 @@
 """skgate against the peers: one command, one table per noise level.
 
 On the same images and noise (fixed seeds, grey in [0, 1], PSNR with data range 1): skgate
-exact (stride 1 and 3), skgate network (stride 1 and 3), network+exact stride 3, BM3D
+exact (stride 1 and 3), skgate network (stride 1 and 3), network+exact stride 3, the same
+with internal adaptation (``adapt``; in 128-pixel tiles it is local), BM3D
 (``bm3d`` package), and scikit-image's ``denoise_nl_means`` (fast mode, ``h`` tuned),
 ``denoise_wavelet`` (BayesShrink) and ``denoise_tv_chambolle`` (weight tuned). Tuned
 parameters are chosen by the best average PSNR over the images on a small grid (an advantage
@@ -37,6 +38,16 @@ def skgate_methods():
         "skgate network": run(EPLLRestorer(gating="network")),
         "skgate network stride 3": run(EPLLRestorer(gating="network", stride=3)),
         "skgate network+exact stride 3": run(EPLLRestorer(gating="network+exact", stride=3)),
+        "skgate exact stride 3, adapt 1": run(EPLLRestorer(gating="exact", stride=3, adapt=1)),
+        "skgate exact stride 3, adapt 2": run(EPLLRestorer(gating="exact", stride=3, adapt=2)),
+        "skgate network stride 3, adapt 1": run(EPLLRestorer(gating="network", stride=3, adapt=1)),
+        "skgate network+exact stride 3, adapt 1": run(
+            EPLLRestorer(gating="network+exact", stride=3, adapt=1)
+        ),
+        # Every tile adapts to itself: local adaptation.
+        "skgate network+exact stride 3, adapt 1, 128-px tiles": run(
+            EPLLRestorer(gating="network+exact", stride=3, adapt=1, tile_shape=128, n_jobs=1)
+        ),
     }
 
 
