@@ -26,7 +26,7 @@ import numpy as np
 from ._validation import check_image_2d, check_positive_int
 from .gating import ExactGating
 from .patches import PatchGrid
-from .prior import GMMPatchPrior, MixtureTables, _label_blocks, dc_free_basis
+from .prior import GMMPatchPrior, MixtureTables, _label_blocks, _scaled_gram, dc_free_basis
 
 __all__ = ["adapt_prior"]
 
@@ -118,7 +118,7 @@ def adapt_prior(
         for h, block in blocks:
             members = coords[order[block]].astype(np.float64)
             scatter[h] += members.T @ members
-    learned = np.einsum("kij,kj,klj->kil", tables.eigvecs, tables.eigvals, tables.eigvecs)
+    learned = _scaled_gram(tables.eigvecs, tables.eigvals)
     covariances = (strength * learned + scatter) / (strength + counts)[:, None, None]
     # A component seen in fewer patches than dimensions (with strength 0) would be singular.
     covariances += prior.reg_covar * np.eye(n_dims)
