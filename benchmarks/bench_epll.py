@@ -13,7 +13,7 @@ Tables (grey images in [0, 1], PSNR with data range 1, noise from fixed seeds):
   share of the gating step and its GFLOP/s.
 
     python benchmarks/bench_epll.py [--data ../shared/data] [--tasks denoise,deblur,inpaint,speed]
-        [--images 12]
+        [--images 12] [--stride 1] [--adapt 0]
 """
 
 import argparse
@@ -31,6 +31,9 @@ from skgate import Blur, EPLLRestorer, ExactGating, Gating, GaussianNoise, Inpai
 from skgate.kernels import gaussian_kernel, motion_kernel
 from skgate.models import load_default_prior
 from skgate.prior import MixtureTables
+
+#: Settings of the skgate restorer in the denoise, deblur and inpaint tables (--stride, --adapt).
+SKGATE = {"stride": 1, "adapt": 0}
 
 PUBLISHED = {15: (32.14, 32.37), 25: (29.69, 29.97), 50: (26.47, 26.72)}
 
@@ -61,7 +64,7 @@ def print_table(title, header, rows):
 def bench_denoise(images, sigmas):
     import bm3d
 
-    restorer = EPLLRestorer()
+    restorer = EPLLRestorer(**SKGATE)
     summary = []
     for sigma255 in sigmas:
         sigma = sigma255 / 255
@@ -124,7 +127,7 @@ def bench_deblur(images):
             blurred = Blur(kernel, noise).forward(clean)
             rng = np.random.default_rng(2000 + i)
             observations.append(blurred + noise * rng.standard_normal(clean.shape))
-        restorer = EPLLRestorer()
+        restorer = EPLLRestorer(**SKGATE)
         tic = time.perf_counter()
         ours = [restorer.restore(y, Blur(kernel, noise)) for y in observations]
         t_ours = (time.perf_counter() - tic) / len(images)
@@ -197,7 +200,7 @@ def bench_inpaint(images):
                 mask = text_mask(clean.shape)
             observed = np.where(mask, clean, 0.0)
             tic = time.perf_counter()
-            x = EPLLRestorer().restore(observed, Inpainting(mask))
+            x = EPLLRestorer(**SKGATE).restore(observed, Inpainting(mask))
             t_ours.append(time.perf_counter() - tic)
             tic = time.perf_counter()
             b = restoration.inpaint_biharmonic(observed, ~mask)
@@ -263,7 +266,11 @@ def main(argv=None):
     parser.add_argument("--tasks", default="denoise,deblur,inpaint,speed")
     parser.add_argument("--images", type=int, default=12)
     parser.add_argument("--sigmas", default="15,25,50")
+    parser.add_argument("--stride", type=int, default=1, help="skgate's patch stride")
+    parser.add_argument("--adapt", type=int, default=0, help="skgate's adaptation passes")
     args = parser.parse_args(argv)
+    SKGATE.update(stride=args.stride, adapt=args.adapt)
+    print(f"skgate: exact gating, stride {args.stride}, adapt {args.adapt}")
     tasks = args.tasks.split(",")
     images = load_set12(Path(args.data) / "set12", args.images) if set(tasks) - {"speed"} else []
     if "speed" in tasks:
