@@ -38,9 +38,7 @@ def test_only_the_components_the_image_uses_move(prior, stripes):
     used = np.unique(np.argmax(tables.log_posterior(coords, 0.0), axis=1))
     unused = np.setdiff1d(np.arange(prior.n_components), used)
     adapted = adapt_prior(prior, stripes)
-    np.testing.assert_allclose(
-        adapted.covariances_[unused], prior.covariances_[unused], atol=1e-5
-    )
+    np.testing.assert_allclose(adapted.covariances_[unused], prior.covariances_[unused], atol=1e-5)
     moved = np.abs(adapted.covariances_[used] - prior.covariances_[used]).max(axis=(1, 2))
     assert np.all(moved > 1e-4)
 
