@@ -317,7 +317,7 @@ def _add_restore_options(parser, sigma_help):
         type=int,
         default=0,
         help="passes adapting the prior to the image and restoring again (1: about +0.2 dB "
-        "for about twice the time)",
+        "for 2-5 times the time)",
     )
     parser.add_argument("--tile", type=int, default=None, help="tile size in pixels")
     parser.add_argument("--n-jobs", type=int, default=None, help="tiles restored at once")

@@ -121,8 +121,9 @@ class EPLLRestorer:
         Passes of internal adaptation after the first restoration: each re-estimates the
         prior's covariances on the patches of the last result
         (:func:`~skgate.adaptation.adapt_prior`) and restores again from the observation with
-        it. One pass costs about as much again as the first restoration (plus one gating of
-        every patch) and gains 0.2 dB on Set12 at sigma 25 (0.9 dB on barbara's stripes);
+        it. One pass gains 0.2 dB on Set12 at sigma 25 (0.9 dB on barbara's stripes) and
+        costs a second restoration, a gating of every patch and the adapted tables: 4.3-4.7
+        times the time at stride 3 (exact 0.40 to 1.87 s per image), about twice at stride 1;
         a second pass adds little (see :doc:`/benchmarks`). In tiled restoration every tile
         adapts to itself, which makes the adaptation local.
     adapt_strength : float, default=10.0
@@ -371,11 +372,9 @@ class EPLLRestorer:
     def _check_adapt(self):
         passes = check_positive_int(self.adapt, "adapt", minimum=0)
         strength = self.adapt_strength
-        if (
-            isinstance(strength, bool)
-            or not isinstance(strength, Real)
-            or not (np.isfinite(strength) and strength > 0)
-        ):
+        if isinstance(strength, bool) or not isinstance(strength, Real):
+            raise TypeError(f"adapt_strength must be a real number, got {strength!r}")
+        if not (np.isfinite(strength) and strength > 0):
             raise ValueError(f"adapt_strength must be a finite positive number, got {strength!r}")
         return passes, float(strength)
 
@@ -580,7 +579,7 @@ def denoise_epll(
         Pass 1 for Zoran & Weiss's original EPLL.
     betas, lam, gating, tile_shape, n_jobs, adapt
         See :class:`EPLLRestorer` (``adapt=1`` adapts the prior to the image in a second
-        pass: about +0.2 dB on Set12 denoising for about twice the time).
+        pass: about +0.2 dB on Set12 denoising, 4-5 times the time at stride 3).
     channel_axis : int or None, default=None
         Axis of colour channels. Three channels are restored with the grey prior in a
         decorrelated opponent colour space (luminance and two chroma channels), other channel

@@ -117,3 +117,5 @@ def test_bad_images_and_priors(prior, stripes):
         EPLLRestorer(adapt=1.5).restore(stripes, GaussianNoise(0.1))
     with pytest.raises(ValueError, match="adapt_strength"):
         EPLLRestorer(adapt=1, adapt_strength=0).restore(stripes, GaussianNoise(0.1))
+    with pytest.raises(TypeError, match="adapt_strength"):
+        EPLLRestorer(adapt=1, adapt_strength="strong").restore(stripes, GaussianNoise(0.1))
