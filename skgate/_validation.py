@@ -67,3 +67,13 @@ def check_float_dtype(dtype, name="dtype"):
     if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"{name} must be float32 or float64, got {resolved}")
     return resolved.type
+
+
+def check_real(value, name, allow_zero):
+    """``value`` as a float after checking it is a finite real number, > 0 or >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be finite and {bound}, got {value}")
+    return float(value)

@@ -19,11 +19,10 @@ lost 0.05 dB), warm-starting the second pass from the first estimate lost 0.3 dB
 """
 
 import copy
-from numbers import Real
 
 import numpy as np
 
-from ._validation import check_image_2d, check_positive_int
+from ._validation import check_image_2d, check_positive_int, check_real
 from .gating import ExactGating
 from .patches import PatchGrid
 from .prior import GMMPatchPrior, MixtureTables, _label_blocks, _scaled_gram, dc_free_basis
@@ -97,11 +96,12 @@ def adapt_prior(
     p = prior.patch_size
     if image.shape[0] < p or image.shape[1] < p:
         raise ValueError(f"image of shape {image.shape} is smaller than the {p}x{p} patches")
-    strength = _check_nonnegative(strength, "strength")
-    if strength == 0:
-        raise ValueError("strength must be > 0 (a component the image never uses keeps it)")
-    noise_var = _check_nonnegative(noise_var, "noise_var")
+    # strength > 0: a component the image never uses keeps the learned covariance.
+    strength = check_real(strength, "strength", allow_zero=False)
+    noise_var = check_real(noise_var, "noise_var", allow_zero=True)
     stride = check_positive_int(stride, "stride")
+    if stride > p:
+        raise ValueError(f"stride must be <= the patch size {p}, got {stride}")
     max_patches = check_positive_int(max_patches, "max_patches")
     tables = MixtureTables(prior) if tables is None else tables
     gating = ExactGating(tables) if gating is None else gating
@@ -109,7 +109,7 @@ def adapt_prior(
     K, n_dims = tables.eigvals.shape
     scatter = np.zeros((K, n_dims, n_dims))
     counts = np.zeros(K)
-    grid = PatchGrid(image.shape, p, min(stride, p))
+    grid = PatchGrid(image.shape, p, stride)
     for rows in grid.row_chunks(max_patches):
         coords = tables.to_subspace(grid.extract(image, rows, dtype=np.float32))
         labels = gating.assign(coords, noise_var)
@@ -120,17 +120,9 @@ def adapt_prior(
             scatter[h] += members.T @ members
     learned = _scaled_gram(tables.eigvecs, tables.eigvals)
     covariances = (strength * learned + scatter) / (strength + counts)[:, None, None]
-    # A component seen in fewer patches than dimensions (with strength 0) would be singular.
+    # The same floor as in fitting: however few patches a component sees, it stays regular.
     covariances += prior.reg_covar * np.eye(n_dims)
 
     adapted = copy.deepcopy(prior)
     adapted._set_mixture(prior.weights_, covariances, dc_free_basis(p * p, prior.remove_dc))
     return adapted
-
-
-def _check_nonnegative(value, name):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be finite and >= 0, got {value}")
-    return float(value)

@@ -23,7 +23,7 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from threadpoolctl import threadpool_limits
 
-from ._validation import as_float_image, check_image_2d, check_positive_int
+from ._validation import as_float_image, check_image_2d, check_positive_int, check_real
 from .adaptation import DEFAULT_STRENGTH, adapt_prior
 from .gating import make_gating
 from .likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
@@ -371,12 +371,7 @@ class EPLLRestorer:
 
     def _check_adapt(self):
         passes = check_positive_int(self.adapt, "adapt", minimum=0)
-        strength = self.adapt_strength
-        if isinstance(strength, bool) or not isinstance(strength, Real):
-            raise TypeError(f"adapt_strength must be a real number, got {strength!r}")
-        if not (np.isfinite(strength) and strength > 0):
-            raise ValueError(f"adapt_strength must be a finite positive number, got {strength!r}")
-        return passes, float(strength)
+        return passes, check_real(self.adapt_strength, "adapt_strength", allow_zero=False)
 
     def _check_clip(self):
         if self.clip is None:

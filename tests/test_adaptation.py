@@ -97,6 +97,7 @@ def test_tiles_adapt_on_their_own(stripes):
         ({"strength": "10"}, TypeError, "strength"),
         ({"noise_var": np.nan}, ValueError, "noise_var"),
         ({"stride": 0}, ValueError, "stride"),
+        ({"stride": 9}, ValueError, "stride"),
     ],
 )
 def test_bad_adaptation_arguments(prior, stripes, kwargs, error, match):
