@@ -16,11 +16,10 @@ Tables (grey images in [0, 1], PSNR with data range 1, noise from fixed seeds):
 
 import argparse
 import copy
-import time
 from pathlib import Path
 
 import numpy as np
-from bench_epll import print_table, psnr  # scripts in this folder run with it on sys.path
+from bench_epll import print_table, psnr, timed  # scripts in this folder run with it on sys.path
 from skimage import data as skdata
 from skimage.io import imread
 from skimage.transform import resize
@@ -93,9 +92,8 @@ def bench_speed(prior, network, repeats=3):
     quality = {}
     for _ in range(repeats):
         for name, restorer in restorers.items():
-            tic = time.perf_counter()
-            x = restorer.restore(noisy, GaussianNoise(sigma))
-            times[name].append(time.perf_counter() - tic)
+            x, seconds = timed(restorer.restore, noisy, GaussianNoise(sigma))
+            times[name].append(seconds)
             quality[name] = psnr(clean, x)
     exact = np.median(times["exact"])
     rows = [
@@ -144,9 +142,8 @@ def bench_deblur(images, prior, network, noise=0.01):
         rng = np.random.default_rng(2000 + i)
         blurred = likelihood.forward(clean) + noise * rng.standard_normal(clean.shape)
         for name, restorer in restorers.items():
-            tic = time.perf_counter()
-            x = restorer.restore(blurred, likelihood)
-            seconds[name].append(time.perf_counter() - tic)
+            x, took = timed(restorer.restore, blurred, likelihood)
+            seconds[name].append(took)
             scores[name].append(psnr(clean, x))
     exact = np.mean(scores["exact"])
     rows = [

@@ -16,11 +16,10 @@ import json
 import resource
 import subprocess
 import sys
-import time
 from contextlib import nullcontext
 
 import numpy as np
-from bench_epll import print_table, psnr
+from bench_epll import print_table, psnr, timed
 from joblib import parallel_config
 from skimage import data
 from skimage.transform import resize
@@ -87,9 +86,8 @@ def bench_parallel(repeats=3):
         runs[label] = []
         with parallel_config(backend=backend) if backend else nullcontext():
             for _ in range(repeats):
-                tic = time.perf_counter()
-                restored = restorer.restore(noisy, GaussianNoise(SIGMA))
-                runs[label].append(time.perf_counter() - tic)
+                restored, seconds = timed(restorer.restore, noisy, GaussianNoise(SIGMA))
+                runs[label].append(seconds)
         quality[label] = psnr(clean, restored)
     base = np.median(runs["1"])
     rows = [
@@ -129,9 +127,7 @@ def one_size(megapixels):
     clean, noisy = synthetic(megapixels)
     before = _peak_mb()
     restorer = EPLLRestorer(gating="network", stride=3, tile_shape=512, n_jobs=2)
-    tic = time.perf_counter()
-    restored = restorer.restore(noisy, GaussianNoise(SIGMA))
-    seconds = time.perf_counter() - tic
+    restored, seconds = timed(restorer.restore, noisy, GaussianNoise(SIGMA))
     print(
         json.dumps(
             {
