@@ -235,11 +235,8 @@ class EPLLRestorer:
         passes, strength = self._check_adapt()
         settings = (self.prior, stride, max_patches, betas, float(lam), clip, passes, strength)
         layout = self._tile_layout(shape, likelihood, p, stride)
-        if self.prior is None and isinstance(self.gating, str):
-            # Also builds the shipped tables once for every tile thread (bad gating fails here).
-            _shipped_tables_and_gating(self.gating)
-        else:
-            make_gating(self.gating, _tables_of(prior))  # bad gating fails here, not in a worker
+        # Bad gating fails here, not in a worker; the tables are built once for every tile.
+        self._models(self.prior)
 
         if x0 is None:
             x = likelihood.initial_estimate(y)
@@ -311,13 +308,7 @@ class EPLLRestorer:
         ``adapt`` more passes, each from ``x`` again with the prior adapted to the last
         result."""
         prior, stride, max_patches, betas, lam, clip, passes, strength = settings
-        if prior is None and isinstance(self.gating, str):
-            tables, gating = _shipped_tables_and_gating(self.gating)
-            prior = _shipped_prior()
-        else:
-            prior = _shipped_prior() if prior is None else prior
-            tables = _tables_of(prior)
-            gating = make_gating(self.gating, tables)
+        prior, tables, gating = self._models(prior)
         start, total = x, len(betas) * (passes + 1)
         run = (y, likelihood, start, settings, prior.patch_size)
         x = self._one_pass(*run, tables, gating, 0, callback, progress, total)
@@ -343,6 +334,16 @@ class EPLLRestorer:
                 *run, adapted_tables, adapted_gating, first, callback, progress, total
             )
         return x
+
+    def _models(self, prior):
+        """``(prior, tables, gating)`` for the ``prior`` setting (``None``: the shipped one,
+        whose tables and gating are cached per process)."""
+        if prior is None and isinstance(self.gating, str):
+            tables, gating = _shipped_tables_and_gating(self.gating)
+            return _shipped_prior(), tables, gating
+        prior = _shipped_prior() if prior is None else prior
+        tables = _tables_of(prior)
+        return prior, tables, make_gating(self.gating, tables)
 
     def _one_pass(
         self, y, likelihood, x, settings, p, tables, gating, first, callback, progress, total
