@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _common import print_table, psnr, timed
 from skimage import data as skdata
 from skimage import restoration
 from skimage.io import imread
-from skimage.metrics import peak_signal_noise_ratio
 from skimage.transform import resize
 
 from skgate import Blur, EPLLRestorer, ExactGating, Gating, GaussianNoise, Inpainting
@@ -38,17 +38,6 @@ SKGATE = {"stride": 1, "adapt": 0}
 PUBLISHED = {15: (32.14, 32.37), 25: (29.69, 29.97), 50: (26.47, 26.72)}
 
 
-def timed(call, *args):
-    """``call(*args)`` and the seconds it took."""
-    tic = time.perf_counter()
-    result = call(*args)
-    return result, time.perf_counter() - tic
-
-
-def psnr(clean, estimate):
-    return peak_signal_noise_ratio(clean, np.clip(estimate, 0, 1), data_range=1)
-
-
 def load_set12(folder, count):
     files = sorted(Path(folder).glob("*.png"))[:count]
     names = {}
@@ -59,13 +48,6 @@ def load_set12(folder, count):
             if len(parts) >= 2:
                 names[parts[0]] = parts[1]
     return [(names.get(f.name, f.stem), imread(f) / 255.0) for f in files]
-
-
-def print_table(title, header, rows):
-    print(f"\n{title}")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)), flush=True)
 
 
 def bench_denoise(images, sigmas):

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_epll import print_table
+from _common import print_table
 
 from skgate import GatingNetwork, GMMPatchPrior, load_default_network, load_default_prior
 from skgate.patches import sample_patches

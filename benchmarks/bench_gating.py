@@ -19,7 +19,7 @@ import copy
 from pathlib import Path
 
 import numpy as np
-from bench_epll import print_table, psnr, timed  # scripts in this folder run with it on sys.path
+from _common import print_table, psnr, timed
 from skimage import data as skdata
 from skimage.io import imread
 from skimage.transform import resize

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_epll import print_table, psnr
+from _common import print_table, psnr
 from skimage import restoration
 from skimage.metrics import structural_similarity
 

@@ -19,7 +19,7 @@ import sys
 from contextlib import nullcontext
 
 import numpy as np
-from bench_epll import print_table, psnr, timed
+from _common import print_table, psnr, timed
 from joblib import parallel_config
 from skimage import data
 from skimage.transform import resize

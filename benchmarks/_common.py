@@ -1,0 +1,40 @@
+"""What the benchmark scripts share: timing, PSNR, tables and the data folders.
+
+Scripts in this folder run with it on ``sys.path`` (``python benchmarks/bench_*.py``), so they
+import this module as ``_common``.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+from skimage.metrics import peak_signal_noise_ratio
+
+#: ``../shared/data`` beside the project root, where the benchmark images live.
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+
+
+def timed(call, *args, **kwargs):
+    """``call(*args, **kwargs)`` and the seconds it took."""
+    tic = time.perf_counter()
+    result = call(*args, **kwargs)
+    return result, time.perf_counter() - tic
+
+
+def psnr(clean, estimate):
+    """PSNR in dB of an estimate clipped to [0, 1] (data range 1)."""
+    return peak_signal_noise_ratio(clean, np.clip(estimate, 0, 1), data_range=1)
+
+
+def image_files(folder):
+    """The image files of ``folder``, sorted by name."""
+    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def print_table(title, header, rows):
+    print(f"\n{title}")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)), flush=True)

@@ -1,0 +1,216 @@
+"""The validation protocol: skgate configurations against BM3D on held-out photographs.
+
+Every default that skgate picks for its user is chosen with this script (see the
+"Validation" page of the docs, which carries its tables):
+
+- images: ``../shared/data/bsds500-test200/`` (the 200 photographs BSDS500 added as its test
+  set; none is among the BSDS300 training images of the shipped models), sorted by name. Tune
+  on the first 50 (``--images 50``, the default), confirm on all 200 (``--images 200``);
+- grey: :func:`skimage.color.rgb2gray` (ITU-R 709 luma, as the training images), in [0, 1];
+  colour (``--colour``): RGB in [0, 1], restored with ``channel_axis=-1``;
+- noise: white Gaussian, ``sigma`` on the 0-255 scale, one seed per (image, sigma), so every
+  configuration and BM3D see exactly the same noisy images in every run;
+- BM3D: ``bm3d.bm3d`` (grey) or ``bm3d.bm3d_rgb`` (colour) with the true ``sigma``, run on
+  the same noisy images. With ``--bm3d-cache FILE`` its results (PSNR, SSIM, seconds per
+  image) are kept in a JSON file and reused by later runs on the same images, seeds and
+  ``bm3d`` version; without it BM3D runs in the same process, before the skgate rows;
+- reported per sigma and configuration: mean PSNR, mean difference to BM3D on the same images
+  (and the share of images where skgate is better), mean SSIM, median seconds per image and
+  the median ratio of BM3D's time to skgate's.
+
+Configurations are ``denoise_epll`` keyword arguments; ``betas_sigma2`` gives the penalties
+in units of ``1/sigma^2``. Named ones live in :data:`CONFIGS`; add any with
+``--config 'label={"stride": 1, "betas_sigma2": [1, 4, 8, 16, 32]}'``.
+
+    python benchmarks/bench_validation.py [--images 50] [--sigmas 15,25,50,75]
+        [--configs default,network] [--config LABEL=JSON ...] [--colour]
+        [--bm3d-cache benchmarks/results/bm3d.json] [--save results.json]
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+from _common import DATA, image_files, print_table, psnr, timed
+from skimage.color import rgb2gray
+from skimage.io import imread
+from skimage.metrics import structural_similarity
+
+from skgate import denoise_epll
+
+#: Named configurations (``denoise_epll`` keyword arguments).
+CONFIGS = {
+    "default": {},
+    "network": {"gating": "network"},
+    "network+exact": {"gating": "network+exact"},
+    "exact stride 1": {"stride": 1},
+    "network stride 1": {"gating": "network", "stride": 1},
+    "adapt 1": {"adapt": 1},
+    "network adapt 1": {"gating": "network", "adapt": 1},
+    "network+exact adapt 1": {"gating": "network+exact", "adapt": 1},
+}
+
+NOISE_SEED = 20151207  # the NIPS 2015 conference's first day
+
+
+def noisy_version(clean, index, sigma255):
+    """``clean`` plus white noise; the seed depends on the image's index and sigma only."""
+    rng = np.random.default_rng((NOISE_SEED, index, round(sigma255 * 100)))
+    return clean + (sigma255 / 255) * rng.standard_normal(clean.shape)
+
+
+def load_image(path, colour):
+    image = imread(path)
+    if image.dtype == np.uint8:
+        image = image / 255.0
+    if colour:
+        return np.asarray(image[..., :3], dtype=np.float64)
+    return rgb2gray(image[..., :3]) if image.ndim == 3 else image.astype(np.float64)
+
+
+def quality(clean, estimate, colour):
+    estimate = np.clip(estimate, 0, 1)
+    ssim = structural_similarity(clean, estimate, data_range=1, channel_axis=-1 if colour else None)
+    return psnr(clean, estimate), ssim
+
+
+def run_skgate(kwargs, noisy, sigma, colour):
+    kwargs = dict(kwargs)
+    if "betas_sigma2" in kwargs:
+        kwargs["betas"] = np.asarray(kwargs.pop("betas_sigma2"), dtype=float) / sigma**2
+    return denoise_epll(noisy, sigma, channel_axis=-1 if colour else None, **kwargs)
+
+
+def run_bm3d(noisy, sigma, colour):
+    import bm3d
+
+    if colour:
+        return bm3d.bm3d_rgb(noisy, sigma)
+    return bm3d.bm3d(noisy, sigma)
+
+
+class BM3DResults:
+    """BM3D's per-image results, optionally kept in a JSON file between runs."""
+
+    def __init__(self, path):
+        self.path = None if path is None else Path(path)
+        self.entries = {}
+        if self.path is not None and self.path.exists():
+            self.entries = json.loads(self.path.read_text())
+
+    @staticmethod
+    def key(name, sigma255, colour):
+        import bm3d
+
+        version = getattr(bm3d, "__version__", "?")
+        return f"bm3d {version}|{'rgb' if colour else 'grey'}|{name}|{sigma255:g}|{NOISE_SEED}"
+
+    def get(self, name, sigma255, colour, clean, noisy):
+        key = self.key(name, sigma255, colour)
+        if key not in self.entries:
+            estimate, seconds = timed(run_bm3d, noisy, sigma255 / 255, colour)
+            self.entries[key] = [*quality(clean, estimate, colour), seconds]
+            self.save()
+        return self.entries[key]
+
+    def save(self):
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.entries, indent=0))
+            os.replace(tmp, self.path)
+
+
+def parse_configs(names, extra):
+    configs = {}
+    for name in filter(None, names.split(",")):
+        if name not in CONFIGS:
+            sys.exit(f"unknown configuration {name!r}; named ones: {', '.join(CONFIGS)}")
+        configs[name] = CONFIGS[name]
+    for item in extra:
+        label, _, text = item.partition("=")
+        configs[label] = json.loads(text)
+    return configs
+
+
+def evaluate(files, configs, sigmas, colour, bm3d_results):
+    """Per-image (PSNR, SSIM, seconds) of BM3D and every configuration, for every sigma."""
+    results = {}
+    images = [(f.name, load_image(f, colour)) for f in files]
+    for sigma255 in sigmas:
+        sigma = sigma255 / 255
+        noisy = [noisy_version(clean, i, sigma255) for i, (_, clean) in enumerate(images)]
+        if bm3d_results is not None:
+            results[(sigma255, "BM3D")] = [
+                bm3d_results.get(name, sigma255, colour, clean, y)
+                for (name, clean), y in zip(images, noisy, strict=True)
+            ]
+        for label, kwargs in configs.items():
+            rows = []
+            for (_, clean), y in zip(images, noisy, strict=True):
+                estimate, seconds = timed(run_skgate, kwargs, y, sigma, colour)
+                rows.append([*quality(clean, estimate, colour), seconds])
+            results[(sigma255, label)] = rows
+            print(f"  sigma {sigma255:g}, {label}: {np.mean([r[0] for r in rows]):.3f} dB", flush=True)
+    return results
+
+
+def report(results, sigmas, labels, title):
+    for sigma255 in sigmas:
+        reference = results.get((sigma255, "BM3D"))
+        rows = []
+        for label in (["BM3D"] if reference is not None else []) + labels:
+            table = np.asarray(results[(sigma255, label)])
+            row = [label, f"{table[:, 0].mean():.3f}"]
+            if reference is not None:
+                ref = np.asarray(reference)
+                diff = table[:, 0] - ref[:, 0]
+                row += [
+                    f"{diff.mean():+.3f}",
+                    f"{np.mean(diff > 0):.0%}",
+                    f"{table[:, 1].mean():.4f}",
+                    f"{np.median(table[:, 2]):.2f}",
+                    f"{np.median(ref[:, 2] / table[:, 2]):.1f}x",
+                ]
+            else:
+                row += ["", "", f"{table[:, 1].mean():.4f}", f"{np.median(table[:, 2]):.2f}", ""]
+            rows.append(row)
+        print_table(
+            f"{title}, sigma {sigma255:g}",
+            ("configuration", "PSNR", "vs BM3D", "better on", "SSIM", "s/image", "BM3D time /"),
+            rows,
+        )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", default=str(DATA / "bsds500-test200"))
+    parser.add_argument("--images", type=int, default=50, help="first N files (sorted)")
+    parser.add_argument("--sigmas", default="15,25,50,75")
+    parser.add_argument("--configs", default="default,network")
+    parser.add_argument("--config", action="append", default=[], metavar="LABEL=JSON")
+    parser.add_argument("--colour", action="store_true")
+    parser.add_argument("--no-bm3d", action="store_true")
+    parser.add_argument("--bm3d-cache", default=None, metavar="FILE")
+    parser.add_argument("--save", default=None, metavar="FILE", help="per-image results (JSON)")
+    args = parser.parse_args(argv)
+
+    files = image_files(args.folder)[: args.images]
+    if not files:
+        sys.exit(f"no images in {args.folder}")
+    sigmas = [float(s) for s in args.sigmas.split(",")]
+    configs = parse_configs(args.configs, args.config)
+    bm3d_results = None if args.no_bm3d else BM3DResults(args.bm3d_cache)
+    results = evaluate(files, configs, sigmas, args.colour, bm3d_results)
+    kind = "colour" if args.colour else "grey"
+    report(results, sigmas, list(configs), f"{len(files)} {kind} images of {args.folder}")
+    if args.save:
+        serial = {f"{s:g}|{label}": rows for (s, label), rows in results.items()}
+        Path(args.save).write_text(json.dumps({"configs": configs, "results": serial}))
+
+
+if __name__ == "__main__":
+    main()
