@@ -19,7 +19,7 @@ Every default that skgate picks for its user is chosen with this script (see the
   the median ratio of BM3D's time to skgate's.
 
 Configurations are ``denoise_epll`` keyword arguments; ``betas_sigma2`` gives the penalties
-in units of ``1/sigma^2``. Named ones live in :data:`CONFIGS`; add any with
+in units of ``1/sigma^2`` and ``lam_scale`` multiplies the default ``lam`` (``64 / sigma^2``). Named ones live in :data:`CONFIGS`; add any with
 ``--config 'label={"stride": 1, "betas_sigma2": [1, 4, 8, 16, 32]}'``.
 
     python benchmarks/bench_validation.py [--images 50] [--sigmas 15,25,50,75]
@@ -81,6 +81,8 @@ def run_skgate(kwargs, noisy, sigma, colour):
     kwargs = dict(kwargs)
     if "betas_sigma2" in kwargs:
         kwargs["betas"] = np.asarray(kwargs.pop("betas_sigma2"), dtype=float) / sigma**2
+    if "lam_scale" in kwargs:
+        kwargs["lam"] = kwargs.pop("lam_scale") * 64 / sigma**2
     return denoise_epll(noisy, sigma, channel_axis=-1 if colour else None, **kwargs)
 
 

