@@ -33,8 +33,12 @@ def image_files(folder):
     return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def print_table(title, header, rows):
-    print(f"\n{title}")
+def print_table(title, header, rows, rst=False):
+    """Columns right-aligned; with ``rst`` a reStructuredText simple table for the docs."""
+    print(f"\n{title}\n")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)), flush=True)
+    rule = "  ".join("=" * w for w in widths)
+    lines = ["  ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    head = "  ".join(str(c).rjust(w) for c, w in zip(header, widths, strict=True))
+    table = [rule, head, rule, *lines, rule] if rst else [head, *lines]
+    print("\n".join(table), flush=True)

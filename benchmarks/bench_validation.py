@@ -19,12 +19,14 @@ Every default that skgate picks for its user is chosen with this script (see the
   the median ratio of BM3D's time to skgate's.
 
 Configurations are ``denoise_epll`` keyword arguments; ``betas_sigma2`` gives the penalties
-in units of ``1/sigma^2`` and ``lam_scale`` multiplies the default ``lam`` (``64 / sigma^2``). Named ones live in :data:`CONFIGS`; add any with
+in units of ``1/sigma^2`` and ``lam_scale`` multiplies the default ``lam`` (``64 / sigma^2``).
+Named ones live in :data:`CONFIGS`; add any with
 ``--config 'label={"stride": 1, "betas_sigma2": [1, 4, 8, 16, 32]}'``.
 
     python benchmarks/bench_validation.py [--images 50] [--sigmas 15,25,50,75]
         [--configs default,network] [--config LABEL=JSON ...] [--colour]
         [--bm3d-cache benchmarks/results/bm3d.json] [--save results.json]
+    python benchmarks/bench_validation.py --load results.json [--load more.json] [--rst]
 """
 
 import argparse
@@ -156,11 +158,13 @@ def evaluate(files, configs, sigmas, colour, bm3d_results):
                 estimate, seconds = timed(run_skgate, kwargs, y, sigma, colour)
                 rows.append([*quality(clean, estimate, colour), seconds])
             results[(sigma255, label)] = rows
-            print(f"  sigma {sigma255:g}, {label}: {np.mean([r[0] for r in rows]):.3f} dB", flush=True)
+            print(
+                f"  sigma {sigma255:g}, {label}: {np.mean([r[0] for r in rows]):.3f} dB", flush=True
+            )
     return results
 
 
-def report(results, sigmas, labels, title):
+def report(results, sigmas, labels, title, rst=False):
     for sigma255 in sigmas:
         reference = results.get((sigma255, "BM3D"))
         rows = []
@@ -184,7 +188,20 @@ def report(results, sigmas, labels, title):
             f"{title}, sigma {sigma255:g}",
             ("configuration", "PSNR", "vs BM3D", "better on", "SSIM", "s/image", "BM3D time /"),
             rows,
+            rst=rst,
         )
+
+
+def load_results(paths):
+    """Per-image results of earlier runs (``--save``), merged; the labels in first-seen order."""
+    results, labels = {}, {}
+    for path in paths:
+        saved = json.loads(Path(path).read_text())["results"]
+        for key, rows in saved.items():
+            sigma, label = key.split("|", 1)
+            results[(float(sigma), label)] = rows
+            labels[label] = None
+    return results, list(labels)
 
 
 def main(argv=None):
@@ -198,17 +215,32 @@ def main(argv=None):
     parser.add_argument("--no-bm3d", action="store_true")
     parser.add_argument("--bm3d-cache", default=None, metavar="FILE")
     parser.add_argument("--save", default=None, metavar="FILE", help="per-image results (JSON)")
+    parser.add_argument(
+        "--load",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="report results saved by earlier runs (--save) instead of running",
+    )
+    parser.add_argument("--rst", action="store_true", help="tables in reStructuredText")
     args = parser.parse_args(argv)
 
+    sigmas = [float(s) for s in args.sigmas.split(",")]
+    kind = "colour" if args.colour else "grey"
+    if args.load:
+        results, configs = load_results(args.load)
+        n_images = len(next(iter(results.values())))
+        sigmas = [s for s in sigmas if any(key[0] == s for key in results)]
+        title = f"{n_images} {kind} images"
+        report(results, sigmas, [c for c in configs if c != "BM3D"], title, args.rst)
+        return
     files = image_files(args.folder)[: args.images]
     if not files:
         sys.exit(f"no images in {args.folder}")
-    sigmas = [float(s) for s in args.sigmas.split(",")]
     configs = parse_configs(args.configs, args.config)
     bm3d_results = None if args.no_bm3d else BM3DResults(args.bm3d_cache)
     results = evaluate(files, configs, sigmas, args.colour, bm3d_results)
-    kind = "colour" if args.colour else "grey"
-    report(results, sigmas, list(configs), f"{len(files)} {kind} images of {args.folder}")
+    report(results, sigmas, list(configs), f"{len(files)} {kind} images", args.rst)
     if args.save:
         serial = {f"{s:g}|{label}": rows for (s, label), rows in results.items()}
         Path(args.save).write_text(json.dumps({"configs": configs, "results": serial}))
