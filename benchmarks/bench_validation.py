@@ -169,6 +169,8 @@ def report(results, sigmas, labels, title, rst=False):
         reference = results.get((sigma255, "BM3D"))
         rows = []
         for label in (["BM3D"] if reference is not None else []) + labels:
+            if (sigma255, label) not in results:
+                continue
             table = np.asarray(results[(sigma255, label)])
             row = [label, f"{table[:, 0].mean():.3f}"]
             if reference is not None:

@@ -88,7 +88,12 @@ def refine_default_prior(args):
     prior = load_default_prior()
     info = dict(prior.metadata_)
     X = sample_patches(
-        image_files(args.train), args.refine_patches, 8, random_state=7, dtype="float32"
+        image_files(args.train),
+        args.refine_patches,
+        8,
+        random_state=7,
+        dtype="float32",
+        augment=args.augment,
     )
     tic = time.perf_counter()
     prior.set_params(warm_start=True, max_iter=args.refine_iter, verbose=1, random_state=0)
@@ -97,9 +102,13 @@ def refine_default_prior(args):
         prior.fit(X)
     minutes = (time.perf_counter() - tic) / 60
     held_out = sample_patches(image_files(args.held_out), 100_000, 8, random_state=1)
+    validation = sample_patches(image_files(args.validation), 100_000, 8, random_state=1)
     info.update(
         {
             "refine_patches": args.refine_patches,
+            "refine_augment": "8 symmetries of the square" if args.augment else "none",
+            "validation_mean_log_likelihood_before": float(load_default_prior().score(validation)),
+            "validation_mean_log_likelihood": float(prior.score(validation)),
             "refine_iterations": int(prior.n_iter_),
             "refine_minutes": round(minutes, 1),
             "total_minutes": round(info.get("total_minutes", 0) + minutes, 1),
@@ -195,6 +204,10 @@ def main(argv=None):
     parser.add_argument("--refine-iter", type=int, default=20)
     parser.add_argument("--train", default="../shared/data/bsds300-train")
     parser.add_argument("--held-out", default="../shared/data/set12")
+    parser.add_argument("--validation", default="../shared/data/bsds500-test200")
+    parser.add_argument(
+        "--augment", action="store_true", help="refine-prior: patches in all 8 orientations"
+    )
     parser.add_argument("--n-patches", type=int, default=1_000_000)
     parser.add_argument("--warm-up-patches", type=int, default=200_000)
     parser.add_argument("--n-components", type=int, default=200)

@@ -313,7 +313,9 @@ def load_grey_image(source):
     return check_image_2d(image, name=name)
 
 
-def sample_patches(images, n_patches, patch_size=8, random_state=None, dtype=np.float64):
+def sample_patches(
+    images, n_patches, patch_size=8, random_state=None, dtype=np.float64, *, augment=False
+):
     """Draw random ``p x p`` patches from a collection of grey images, for training a prior.
 
     Patches are spread over the images in proportion to how many patch positions each has,
@@ -330,6 +332,10 @@ def sample_patches(images, n_patches, patch_size=8, random_state=None, dtype=np.
     random_state : int, RandomState instance or None
         Controls which patches are drawn.
     dtype : {np.float64, np.float32}
+    augment : bool, default=False
+        Apply to each patch one of the 8 symmetries of the square (rotations by multiples of
+        90 degrees, with or without a flip), drawn at random: the sample then stands for the
+        collection seen in every orientation, as if it were 8 times larger.
 
     Returns
     -------
@@ -367,4 +373,15 @@ def sample_patches(images, n_patches, patch_size=8, random_state=None, dtype=np.
         rows, cols = np.divmod(flat, windows.shape[1])
         out[start : start + count] = windows[rows, cols].reshape(count, p * p)
         start += count
+    if augment:
+        _apply_random_symmetries(out.reshape(n_patches, p, p), rng)
     return out
+
+
+def _apply_random_symmetries(squares, rng):
+    """In place: each ``(p, p)`` square gets one of the 8 symmetries of the square at random."""
+    choice = rng.randint(0, 8, size=squares.shape[0])
+    for k in range(1, 8):
+        rows = np.flatnonzero(choice == k)
+        moved = np.rot90(squares[rows], k % 4, axes=(1, 2))
+        squares[rows] = moved[:, :, ::-1] if k >= 4 else moved

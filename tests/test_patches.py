@@ -160,3 +160,25 @@ def test_sample_patches_spread_in_proportion_to_positions():
     fraction_big = patches[:, 0].mean()
     expected = 57 * 57 / (57 * 57 + 9 * 9)
     assert abs(fraction_big - expected) < 0.02
+
+
+def test_sample_patches_augment_draws_every_symmetry():
+    from skgate import sample_patches
+
+    ramp = np.tile(np.arange(32.0), (32, 1))  # increases to the right only
+    plain = sample_patches(ramp, 400, 4, random_state=0)
+    augmented = sample_patches(ramp, 400, 4, random_state=0, augment=True)
+    squares = augmented.reshape(-1, 4, 4)
+    # the four directions of increase appear, and each patch is a symmetry of a ramp patch
+    directions = {
+        "right": np.all(np.diff(squares, axis=2) == 1, axis=(1, 2)),
+        "left": np.all(np.diff(squares, axis=2) == -1, axis=(1, 2)),
+        "down": np.all(np.diff(squares, axis=1) == 1, axis=(1, 2)),
+        "up": np.all(np.diff(squares, axis=1) == -1, axis=(1, 2)),
+    }
+    assert all(found.sum() > 50 for found in directions.values())
+    assert np.all(sum(directions.values()) == 1)
+    assert np.all(np.diff(plain.reshape(-1, 4, 4), axis=2) == 1)
+    np.testing.assert_array_equal(
+        augmented, sample_patches(ramp, 400, 4, random_state=0, augment=True)
+    )
