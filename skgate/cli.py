@@ -316,8 +316,8 @@ def _add_restore_options(parser, sigma_help):
         "--adapt",
         type=int,
         default=0,
-        help="passes adapting the prior to the image and restoring again (1: about +0.2 dB "
-        "for 2-5 times the time)",
+        help="passes adapting the prior to the image and restoring again (1: better with "
+        "exact gating, about 4 times the time)",
     )
     parser.add_argument("--tile", type=int, default=None, help="tile size in pixels")
     parser.add_argument("--n-jobs", type=int, default=None, help="tiles restored at once")

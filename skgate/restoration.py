@@ -121,11 +121,11 @@ class EPLLRestorer:
         Passes of internal adaptation after the first restoration: each re-estimates the
         prior's covariances on the patches of the last result
         (:func:`~skgate.adaptation.adapt_prior`) and restores again from the observation with
-        it. One pass gains 0.2 dB on Set12 at sigma 25 (0.9 dB on barbara's stripes) and
-        costs a second restoration, a gating of every patch and the adapted tables: 4.3-4.7
-        times the time at stride 3 (exact 0.40 to 1.87 s per image), about twice at stride 1;
-        a second pass adds little (see :doc:`/benchmarks`). In tiled restoration every tile
-        adapts to itself, which makes the adaptation local.
+        it. A pass costs a second restoration, a gating of every patch and the adapted
+        tables (about four times the time at stride 3, twice at stride 1); it helps exact
+        gating on photographs, much more on repeated textures, and not the network
+        (measured in :doc:`/validation`). In tiled restoration every tile adapts to itself,
+        which makes the adaptation local.
     adapt_strength : float, default=10.0
         Weight of the learned covariances against the image's patches, in patches.
 
@@ -569,13 +569,12 @@ def denoise_epll(
         The patch prior; ``None`` uses the shipped default.
     stride : int, default=3
         Distance between patches. The patch grid shifts from one iteration to the next, so
-        3 restores as well as 1 (every overlapping patch) in about a ninth of the time:
-        with exact gating, the same PSNR to within 0.01 dB on Set12 denoising at sigma 25,
-        50 and 75, and no worse in deblurring and inpainting (:doc:`/benchmark_results`).
-        Pass 1 for Zoran & Weiss's original EPLL.
+        3 restores as well as 1 (every overlapping patch) in about a ninth of the time
+        (chosen on the validation photographs: :doc:`/validation`). Pass 1 for Zoran &
+        Weiss's original EPLL.
     betas, lam, gating, tile_shape, n_jobs, adapt
         See :class:`EPLLRestorer` (``adapt=1`` adapts the prior to the image in a second
-        pass: about +0.2 dB on Set12 denoising, 4-5 times the time at stride 3).
+        pass, for about four times the time; measured in :doc:`/validation`).
     channel_axis : int or None, default=None
         Axis of colour channels. Three channels are restored with the grey prior in a
         decorrelated opponent colour space (luminance and two chroma channels), other channel
