@@ -30,7 +30,7 @@ from skimage.transform import resize
 from skgate import Blur, EPLLRestorer, ExactGating, Gating, GaussianNoise, Inpainting
 from skgate.kernels import gaussian_kernel, motion_kernel
 from skgate.models import load_default_prior
-from skgate.prior import MixtureTables
+from skgate.tables import MixtureTables
 
 #: Settings of the skgate restorer in the denoise, deblur and inpaint tables (--stride, --adapt).
 SKGATE = {"stride": 1, "adapt": 0}

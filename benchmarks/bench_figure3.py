@@ -20,7 +20,7 @@ from _common import print_table
 
 from skgate import GatingNetwork, GMMPatchPrior, load_default_network, load_default_prior
 from skgate.patches import sample_patches
-from skgate.prior import MixtureTables
+from skgate.tables import MixtureTables
 
 SIGMA = 25 / 255
 

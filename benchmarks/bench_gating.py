@@ -25,11 +25,10 @@ from skimage.io import imread
 from skimage.transform import resize
 
 from skgate import Blur, EPLLRestorer, GaussianNoise, load_default_prior, sample_patches
-from skgate.gating import RESCORED_CANDIDATES
+from skgate.gating import RESCORED_CANDIDATES, NetworkGating
 from skgate.kernels import gaussian_kernel
 from skgate.models import load_default_network, load_network
-from skgate.network import NetworkGating
-from skgate.prior import MixtureTables
+from skgate.tables import MixtureTables
 
 
 def clean_head_only(network):

@@ -18,14 +18,14 @@ average, +0.9 dB on barbara's stripes; the mixture weights are kept (re-estimati
 lost 0.05 dB), warm-starting the second pass from the first estimate lost 0.3 dB.
 """
 
-import copy
-
 import numpy as np
 
+from ._linalg import label_blocks, scaled_gram
 from ._validation import check_image_2d, check_positive_int, check_real
 from .gating import ExactGating
 from .patches import PatchGrid
-from .prior import GMMPatchPrior, MixtureTables, _label_blocks, _scaled_gram, dc_free_basis
+from .prior import GMMPatchPrior
+from .tables import MixtureTables
 
 __all__ = ["adapt_prior"]
 
@@ -114,15 +114,15 @@ def adapt_prior(
         coords = tables.to_subspace(grid.extract(image, rows, dtype=np.float32))
         labels = gating.assign(coords, noise_var)
         counts += np.bincount(labels, minlength=K)
-        order, blocks = _label_blocks(labels, K)
+        order, blocks = label_blocks(labels, K)
         for h, block in blocks:
             members = coords[order[block]].astype(np.float64)
             scatter[h] += members.T @ members
-    learned = _scaled_gram(tables.eigvecs, tables.eigvals)
+    learned = scaled_gram(tables.eigvecs, tables.eigvals)
     covariances = (strength * learned + scatter) / (strength + counts)[:, None, None]
     # The same floor as in fitting: however few patches a component sees, it stays regular.
     covariances += prior.reg_covar * np.eye(n_dims)
 
-    adapted = copy.deepcopy(prior)
-    adapted._set_mixture(prior.weights_, covariances, dc_free_basis(p * p, prior.remove_dc))
-    return adapted
+    return GMMPatchPrior.from_covariances(
+        prior.weights_, covariances, space="dc_free", **prior.get_params()
+    )

@@ -12,13 +12,22 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .colour import restore_channels
+from .imageio import ImageFile, check_writable, read_image, write_image
+from .kernels import parse_kernel
+from .likelihoods import Blur, GaussianNoise, Inpainting
+from .models import default_prior_path, load_default_prior, load_prior, save_network, save_prior
+from .network import GatingNetwork
+from .noise import estimate_noise_sigma
+from .patches import extract_patches, load_grey_image, sample_patches
+from .restoration import EPLLRestorer
+from .train import train_prior
 
 BUNDLED_IMAGES = ("camera", "astronaut", "coins", "moon", "page", "text", "brick", "grass")
 
 
 def _read_image(name_or_path):
     """A grey float image from a file path or the name of a scikit-image bundled image."""
-    from .patches import load_grey_image
 
     if name_or_path in BUNDLED_IMAGES:
         from skimage import data
@@ -28,8 +37,6 @@ def _read_image(name_or_path):
 
 
 def _cmd_info(args):
-    from .models import default_prior_path, load_default_prior, load_prior
-    from .patches import extract_patches
 
     tic = time.perf_counter()
     prior = load_prior(args.prior) if args.prior else load_default_prior()
@@ -60,8 +67,6 @@ def _cmd_info(args):
 
 
 def _cmd_train_prior(args):
-    from .models import save_prior
-    from .train import train_prior
 
     tic = time.perf_counter()
     prior = train_prior(
@@ -106,7 +111,6 @@ class Progress:
 def _check_output(args):
     """Refuse to overwrite the input (unless ``--overwrite``) or to write into a missing
     folder, before any work is done."""
-    from .imageio import check_writable
 
     source, target = Path(args.input), Path(args.output)
     check_writable(target)
@@ -121,9 +125,6 @@ def _check_output(args):
 def _restore_file(args, likelihood_for):
     """Read ``args.input``, restore it with ``likelihood_for(float_image)``, write
     ``args.output`` in the input's kind; report progress and timing."""
-    from .imageio import write_image
-    from .models import load_prior
-    from .restoration import EPLLRestorer, _restore_channels
 
     _check_output(args)
     source = _read_source(args.input)
@@ -143,7 +144,7 @@ def _restore_file(args, likelihood_for):
         adapt=args.adapt,
     )
     tic = time.perf_counter()
-    restored = _restore_channels(
+    restored = restore_channels(
         source.image,
         likelihood,
         restorer,
@@ -168,7 +169,6 @@ def _restore_file(args, likelihood_for):
 def _read_source(name_or_path):
     """An :class:`~skgate.imageio.ImageFile` from a path, or a bundled scikit-image image
     (as uint8, grey or colour) when no such file exists."""
-    from .imageio import ImageFile, read_image
 
     if name_or_path in BUNDLED_IMAGES and not Path(name_or_path).exists():
         from skimage import data
@@ -181,7 +181,6 @@ def _read_source(name_or_path):
 
 def _with_noise(source, args):
     """``source`` with white Gaussian noise of ``--add-noise`` (file units), seeded."""
-    from .imageio import ImageFile
 
     sigma = _positive_number(args.add_noise, "--add-noise") / _file_scale(source)
     noise = np.random.default_rng(args.seed).standard_normal(source.image.shape)
@@ -204,7 +203,6 @@ def _positive_number(text, name):
 
 def _noise_sigma(args, source):
     """``--sigma`` in the file's units (e.g. 25 for uint8), or estimated; as float units."""
-    from .restoration import estimate_noise_sigma
 
     if args.sigma in (None, "estimate"):
         sigma = estimate_noise_sigma(source.image, channel_axis=source.channel_axis)
@@ -222,14 +220,11 @@ def _file_scale(source):
 
 
 def _cmd_denoise(args):
-    from .likelihoods import GaussianNoise
 
     return _restore_file(args, lambda source: GaussianNoise(_noise_sigma(args, source)))
 
 
 def _cmd_deblur(args):
-    from .kernels import parse_kernel
-    from .likelihoods import Blur
 
     kernel = parse_kernel(args.kernel)
 
@@ -240,8 +235,6 @@ def _cmd_deblur(args):
 
 
 def _cmd_inpaint(args):
-    from .imageio import read_image
-    from .likelihoods import Inpainting
 
     def likelihood_for(source):
         mask = read_image(args.mask).image
@@ -260,14 +253,9 @@ def _cmd_inpaint(args):
 
 
 def _cmd_train_gating(args):
-    from .models import load_prior, save_network
-    from .network import GatingNetwork
-    from .patches import sample_patches
 
     prior = load_prior(args.prior) if args.prior else None
     if prior is None:
-        from .models import load_default_prior
-
         prior = load_default_prior()
     tic = time.perf_counter()
     n_patches = args.n_batches * args.batch_size

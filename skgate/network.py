@@ -27,18 +27,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .gating import Gating
-from .prior import GMMPatchPrior, MixtureTables, cached_table
+from .prior import GMMPatchPrior
+from .tables import MixtureTables
 
-__all__ = ["GatingNetwork", "NetworkGating"]
-
-
-def _forward(params, coords):
-    """Filter responses ``r`` and logits of the network for ``(n, d')`` coordinates."""
-    V, W, c = params
-    responses = coords @ V.T
-    logits = c - (responses * responses) @ W.T
-    return responses, logits
+__all__ = ["GatingNetwork"]
 
 
 def _cross_entropy_and_residual(logits, teacher):
@@ -496,90 +488,7 @@ class GatingNetwork(BaseEstimator):
         log_q = log_softmax(self.decision_function(X, noise_var), axis=1)
         return float(-np.mean(np.sum(teacher * log_q, axis=1)))
 
-    def save(self, path):
-        """Write the fitted network to an ``.npz`` file (no pickle; see :mod:`skgate.models`)."""
-        from .models import save_network
-
-        save_network(self, path)
-
-    @classmethod
-    def load(cls, path, prior=None):
-        """Read a network written by :meth:`save`, validating every array."""
-        from .models import load_network
-
-        return load_network(path, prior)
-
 
 def _teacher_posterior(tables, coords, noise_var):
     log_post = tables.log_posterior(coords.astype(np.float32), noise_var)
     return softmax(log_post.astype(np.float64), axis=1).astype(np.float32)
-
-
-def _top_k(scores, k):
-    """Indices ``(n, k)`` of the ``k`` largest entries of each row, best first; ``scores`` is
-    overwritten. For the few candidates used here, ``k`` argmax passes are an order of
-    magnitude faster than ``np.argpartition`` over rows of a few hundred."""
-    rows = np.arange(scores.shape[0])
-    best = np.empty((scores.shape[0], k), dtype=np.intp)
-    for j in range(k):
-        best[:, j] = np.argmax(scores, axis=1)
-        scores[rows, best[:, j]] = -np.inf
-    return best
-
-
-class NetworkGating(Gating):
-    """Gating strategy backed by a fitted :class:`GatingNetwork` (float32 GEMMs): about
-    ``n_filters * (d' + K)`` multiply-adds per patch.
-
-    Parameters
-    ----------
-    network : GatingNetwork
-        A fitted network for the prior of ``tables``.
-    tables : MixtureTables
-        The prior's tables.
-    top_k : int or None, default=None
-        ``None``: the network's argmax decides. An integer ``k``: the network proposes its
-        ``k`` most probable components and the exact posterior picks among them (adds
-        ``k d'^2`` multiply-adds per patch, ``2k / K`` of exact gating), which recovers most
-        of the gap between network and exact gating.
-    """
-
-    def __init__(self, network, tables, top_k=None):
-        check_is_fitted(network)
-        if network.filters_.shape[1] != tables.basis.shape[0] or (
-            network.weights_.shape[1] != tables.n_components
-        ):
-            raise ValueError(
-                f"the gating network ({network.weights_.shape[1]} components over "
-                f"{network.filters_.shape[1]} features) does not match the prior "
-                f"({tables.n_components} components over {tables.basis.shape[0]} features)"
-            )
-        if top_k is not None and (
-            not isinstance(top_k, Integral) or not 1 <= top_k <= tables.n_components
-        ):
-            raise ValueError(
-                f"top_k must be None or an integer in [1, {tables.n_components}], got {top_k!r}"
-            )
-        self.network = network
-        self.tables = tables
-        self.top_k = top_k
-        self.filters = (network.filters_ @ tables.basis).astype(np.float32)
-        self._heads = {}  # float32 output layers per noise variance
-
-    def _head(self, noise_var):
-        W, c = self.network.head(noise_var)
-        # Negated so that the logits are one GEMM plus an in-place add (no temporary).
-        return np.ascontiguousarray(-W.T, dtype=np.float32), c.astype(np.float32)
-
-    def assign(self, coords, noise_var):
-        key = float(noise_var)
-        negated_weights_t, offsets = cached_table(self._heads, key, lambda: self._head(key))
-        responses = coords @ self.filters.T
-        np.square(responses, out=responses)
-        logits = responses @ negated_weights_t
-        logits += offsets
-        if self.top_k is None:
-            return np.argmax(logits, axis=1)
-        candidates = _top_k(logits, self.top_k)
-        exact = self.tables.log_posterior_of(coords, candidates, key)
-        return np.take_along_axis(candidates, np.argmax(exact, axis=1)[:, None], axis=1)[:, 0]

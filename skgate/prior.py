@@ -20,7 +20,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.linalg import helmert
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
 from sklearn.cluster import KMeans
@@ -28,117 +27,21 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
-__all__ = ["GMMPatchPrior", "MixtureTables", "dc_free_basis"]
+from ._linalg import (
+    LOG_2PI,
+    dc_free_basis,
+    eigh,
+    pack_symmetric,
+    packed_outer,
+    scaled_gram,
+    unpack_symmetric,
+)
 
-_LOG_2PI = np.log(2.0 * np.pi)
+__all__ = ["GMMPatchPrior", "dc_free_basis"]
 # Rows of the (n, K * d') coefficient block built per chunk when scoring; bounds memory to tens
 # of MB whatever the number of patches.
 _SCORE_BLOCK_ELEMENTS = 1 << 22
-
-
-def dc_free_basis(n_features, remove_dc=True):
-    """Orthonormal basis ``B`` (``d x d'``) of the space the prior models.
-
-    With ``remove_dc`` it spans the patches with zero mean (a Helmert basis, ``d' = d - 1``),
-    otherwise it is the identity.
-    """
-    if not remove_dc:
-        return np.eye(n_features)
-    return helmert(n_features, full=False).T
-
-
-def cached_table(cache, key, build, size=32):
-    """``cache[key]``, built by ``build()`` if missing.
-
-    Bounded (a few MB per entry): restoring many images with different noise levels must not
-    grow memory without end. Safe when tiles run in threads: the value built is the one
-    returned, so another thread clearing the cache in between cannot lose it (at worst two
-    threads build the same table once each)."""
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        if len(cache) >= size:
-            cache.clear()
-        cache[key] = value
-    return value
-
-
-def _label_blocks(labels, n_labels):
-    """``order`` sorting ``labels`` (stable) and the ``(label, slice)`` of each label's
-    contiguous block in that order, for the labels present."""
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(n_labels + 1))
-    blocks = [(h, slice(bounds[h], bounds[h + 1])) for h in np.flatnonzero(np.diff(bounds))]
-    return order, blocks
-
-
-def _grouped_matmul(rows, labels, matrices):
-    """``out[i] = rows[i] @ matrices[labels[i]]``: rows are sorted by label once, so every
-    label is one GEMM on a contiguous block, then put back in their order."""
-    order, blocks = _label_blocks(labels, matrices.shape[0])
-    ordered = rows[order]
-    result = np.empty((rows.shape[0], matrices.shape[2]), dtype=np.result_type(rows, matrices))
-    for h, block in blocks:
-        np.matmul(ordered[block], matrices[h], out=result[block])
-    out = np.empty_like(result)
-    out[order] = result
-    return out
-
-
-def _packed_outer(Y, out=None):
-    """Packed outer products ``[y_j y_k]_{j <= k}`` of the rows of ``Y``, one column per row:
-    shape ``(d(d+1)/2, n)``; use ``.T`` for the row view.
-
-    Built column-major from contiguous row slices of ``Y.T``: three times faster than writing
-    row-major strided blocks, and fancy indexing with ``triu_indices`` costs more than the GEMM
-    that consumes the result. BLAS takes the transposed view without a copy.
-    """
-    n, d = Y.shape
-    columns = np.ascontiguousarray(Y.T)
-    if out is None:
-        out = np.empty((d * (d + 1) // 2, n), dtype=Y.dtype)
-    start = 0
-    for j in range(d):
-        width = d - j
-        np.multiply(columns[j], columns[j:], out=out[start : start + width])
-        start += width
-    return out
-
-
-def _eigh(matrices):
-    """Batched eigendecomposition of small symmetric matrices on one BLAS thread.
-
-    LAPACK on 63 x 63 matrices gains nothing from threads, and OpenBLAS's thread start-up per
-    tiny call made a batch of 200 take seconds instead of a tenth on a busy machine.
-    """
-    with threadpool_limits(limits=1, user_api="blas"):
-        return np.linalg.eigh(matrices)
-
-
-def _scaled_gram(vectors, scales):
-    """``V_k diag(scales_k) V_k^T`` for a stack of square ``V_k`` (batched GEMM, not einsum)."""
-    return (vectors * scales[:, None, :]) @ vectors.transpose(0, 2, 1)
-
-
-def _pack_symmetric(M):
-    """Packed upper triangles of the ``(K, d, d)`` symmetric ``M`` for use against
-    :func:`_packed_outer`: off-diagonal entries doubled. Returns ``(d(d+1)/2, K)``."""
-    d = M.shape[-1]
-    iu = np.triu_indices(d)
-    factor = np.where(iu[0] == iu[1], 1.0, 2.0)
-    return (M[:, iu[0], iu[1]] * factor).T
-
-
-def _unpack_symmetric(packed, d):
-    """Inverse of the packing of second moments: ``(K, d(d+1)/2)`` -> ``(K, d, d)``."""
-    K = packed.shape[0]
-    iu = np.triu_indices(d)
-    out = np.zeros((K, d, d))
-    out[:, iu[0], iu[1]] = packed
-    out[:, iu[1], iu[0]] = packed
-    return out
 
 
 class GMMPatchPrior(DensityMixin, BaseEstimator):
@@ -369,7 +272,7 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
             resp = rng.uniform(size=(n_sub, K))
             resp /= resp.sum(axis=1, keepdims=True)
         counts = resp.sum(axis=0)
-        moments = _unpack_symmetric(resp.T @ _packed_outer(sub).T, d)
+        moments = unpack_symmetric(resp.T @ packed_outer(sub).T, d)
         # Shrink small clusters towards the global covariance so none starts degenerate.
         shrink = float(d)
         global_cov = sub.T @ sub / n_sub
@@ -381,10 +284,10 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
     def _e_step_statistics(self, Y, weights, covs):
         """Mean log-likelihood, responsibility counts and packed second moments."""
         n, d = Y.shape
-        eigvals, eigvecs = _eigh(covs)
-        precisions = _scaled_gram(eigvecs, 1.0 / eigvals)
-        quad = _pack_symmetric(-0.5 * precisions).astype(np.float32)
-        const = np.log(weights) - 0.5 * (np.log(eigvals).sum(axis=1) + d * _LOG_2PI)
+        eigvals, eigvecs = eigh(covs)
+        precisions = scaled_gram(eigvecs, 1.0 / eigvals)
+        quad = pack_symmetric(-0.5 * precisions).astype(np.float32)
+        const = np.log(weights) - 0.5 * (np.log(eigvals).sum(axis=1) + d * LOG_2PI)
         counts = np.zeros(self.n_components)
         moments = np.zeros((self.n_components, quad.shape[0]))
         total = 0.0
@@ -393,7 +296,7 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
             chunk = Y[start : start + self.chunk_size]
             if packed is None or packed.shape[1] != chunk.shape[0]:
                 packed = np.empty((quad.shape[0], chunk.shape[0]), dtype=np.float32)
-            _packed_outer(chunk, out=packed)
+            packed_outer(chunk, out=packed)
             log_prob = (packed.T @ quad).astype(np.float64) + const
             log_norm = logsumexp(log_prob, axis=1)
             resp = np.exp(log_prob - log_norm[:, None])
@@ -405,19 +308,88 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
     def _m_step(self, counts, moments, n_samples):
         d = int(round((np.sqrt(8 * moments.shape[1] + 1) - 1) / 2))
         counts = counts + 10 * np.finfo(float).eps
-        covs = _unpack_symmetric(moments, d) / counts[:, None, None]
+        covs = unpack_symmetric(moments, d) / counts[:, None, None]
         covs += self.reg_covar * np.eye(d)
         return counts / counts.sum(), covs
 
+    @classmethod
+    def from_covariances(cls, weights, covariances, *, space="patch", **params):
+        """A fitted prior with given mixture weights and covariances, without EM.
+
+        Parameters
+        ----------
+        weights : array_like of shape (n_components,)
+            Non-negative mixture weights (normalised to sum to 1).
+        covariances : array_like of shape (n_components, m, m)
+            Symmetric positive-definite covariances: of patch rows (``space="patch"``,
+            ``m = d``; with ``remove_dc`` their part along the constant patch is dropped) or
+            in the DC-free coordinates of :func:`dc_free_basis` (``space="dc_free"``,
+            ``m = d - 1`` with ``remove_dc``).
+        space : {"patch", "dc_free"}, default="patch"
+        **params
+            Constructor parameters (``patch_size``, ``remove_dc``, ``reg_covar``, ...);
+            ``n_components`` is taken from ``weights``.
+
+        Returns
+        -------
+        prior : GMMPatchPrior
+            Fitted (``n_iter_ = 0``), as if EM had converged on these parameters.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> prior = GMMPatchPrior.from_covariances([0.5, 0.5], [np.eye(4), 2 * np.eye(4)],
+        ...                                        patch_size=2)
+        >>> prior.predict(np.array([[1.0, -1.0, 1.0, -1.0]])).shape
+        (1,)
+        """
+        weights = np.asarray(weights, dtype=np.float64)
+        covariances = np.asarray(covariances, dtype=np.float64)
+        if weights.ndim != 1 or weights.size == 0:
+            raise ValueError(f"weights must be a non-empty vector, got shape {weights.shape}")
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+            raise ValueError("weights must be finite, non-negative and not all zero")
+        K = weights.size
+        if (
+            covariances.ndim != 3
+            or covariances.shape[0] != K
+            or (covariances.shape[1] != covariances.shape[2])
+        ):
+            raise ValueError(
+                f"covariances must have shape ({K}, m, m) for {K} weights, got {covariances.shape}"
+            )
+        if not np.all(np.isfinite(covariances)):
+            raise ValueError("covariances contain NaN or infinity")
+        if space not in ("patch", "dc_free"):
+            raise ValueError(f"space must be 'patch' or 'dc_free', got {space!r}")
+        prior = cls(**{**params, "n_components": K})
+        prior._validate_params()
+        m = covariances.shape[1]
+        n_features = m + 1 if space == "dc_free" and prior.remove_dc else m
+        if prior.patch_size is not None and n_features != prior.patch_size**2:
+            raise ValueError(
+                f"covariances describe {n_features} features but patch_size="
+                f"{prior.patch_size} needs {prior.patch_size**2}"
+            )
+        basis = dc_free_basis(n_features, prior.remove_dc)
+        if space == "patch":
+            covariances = basis.T @ covariances @ basis
+        prior._set_mixture(weights / weights.sum(), covariances, basis)
+        prior.n_features_in_ = n_features
+        prior.n_iter_ = 0
+        prior.converged_ = True
+        prior.lower_bound_ = np.nan
+        return prior
+
     def _set_mixture(self, weights, covs_subspace, basis):
         """Store the fitted mixture and its cached eigendecompositions (patch space)."""
-        eigvals, eigvecs = _eigh(covs_subspace)
+        eigvals, eigvecs = eigh(covs_subspace)
         if not np.all(eigvals > 0):
             raise ValueError("a covariance is not positive definite; increase reg_covar")
         self.weights_ = np.asarray(weights, dtype=np.float64)
         self.eigvals_ = eigvals
         self.eigvecs_ = basis @ eigvecs
-        self.covariances_ = _scaled_gram(self.eigvecs_, eigvals)
+        self.covariances_ = scaled_gram(self.eigvecs_, eigvals)
 
     # ------------------------------------------------------------------ inference
     def _validate_X(self, X):
@@ -441,7 +413,7 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
         """
         K, d, n_dims = self.eigvecs_.shape
         variances = self.eigvals_ + noise_var
-        const = np.log(self.weights_) - 0.5 * (np.log(variances).sum(axis=1) + n_dims * _LOG_2PI)
+        const = np.log(self.weights_) - 0.5 * (np.log(variances).sum(axis=1) + n_dims * LOG_2PI)
         # Whitened projections: the squared norm of x @ W_h is the Mahalanobis distance.
         whiten = self.eigvecs_ / np.sqrt(variances)[:, None, :]
         whiten = whiten.transpose(1, 0, 2).reshape(d, K * n_dims).astype(X.dtype)
@@ -521,132 +493,3 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
         return X, labels
 
     # ------------------------------------------------------------------ files
-    def save(self, path):
-        """Write the fitted prior to an ``.npz`` file (no pickle; see :mod:`skgate.models`)."""
-        from .models import save_prior
-
-        save_prior(self, path)
-
-    @classmethod
-    def load(cls, path):
-        """Read a prior written by :meth:`save`, validating every array."""
-        from .models import load_prior
-
-        return load_prior(path)
-
-
-class MixtureTables:
-    """A fitted prior in the coordinates EPLL works in, with per-noise-level tables cached.
-
-    Patches are handled as ``y = x @ B`` (DC-free coordinates, float32); the DC is kept aside
-    by the caller and passes through every filter unchanged, as in EPLL. For each noise
-    variance the tables hold the packed quadratic forms and constants of the noisy posterior
-    (gating) and the Wiener filters ``V_h diag(s_h / (s_h + noise_var)) V_h^T`` (filtering).
-
-    Parameters
-    ----------
-    prior : GMMPatchPrior
-        A fitted prior.
-    """
-
-    def __init__(self, prior):
-        check_is_fitted(prior)
-        d = prior.n_features_in_
-        self.remove_dc = bool(prior.remove_dc)
-        self.basis = dc_free_basis(d, prior.remove_dc)
-        self.eigvals = prior.eigvals_
-        # Eigenvectors in DC-free coordinates: B^T U_h = V_h.
-        self.eigvecs = self.basis.T @ prior.eigvecs_
-        self.log_weights = np.log(prior.weights_)
-        self.basis32 = self.basis.astype(np.float32)
-        self._gating = {}
-        self._filters = {}
-
-    @property
-    def n_components(self):
-        return self.eigvals.shape[0]
-
-    def to_subspace(self, patches):
-        """``(n, d)`` patch rows -> ``(n, d')`` float32 DC-free coordinates."""
-        return np.asarray(patches, dtype=np.float32) @ self.basis32
-
-    def from_subspace(self, coords):
-        """``(n, d')`` DC-free coordinates -> ``(n, d)`` zero-mean patch rows."""
-        return coords @ self.basis32.T
-
-    def gating_tables(self, noise_var):
-        """Packed ``-1/2 (C_h + noise_var I)^-1`` (``(d'(d'+1)/2, K)`` float32) and constants
-        ``log pi_h - 1/2 log det(2 pi (C_h + noise_var I))``."""
-        return cached_table(self._gating, float(noise_var), lambda: self._build_gating(noise_var))
-
-    def _build_gating(self, noise_var):
-        variances = self.eigvals + float(noise_var)
-        precisions = _scaled_gram(self.eigvecs, 1.0 / variances)
-        quad = np.ascontiguousarray(_pack_symmetric(-0.5 * precisions), dtype=np.float32)
-        n_dims = self.eigvals.shape[1]
-        const = self.log_weights - 0.5 * (np.log(variances).sum(axis=1) + n_dims * _LOG_2PI)
-        return quad, const.astype(np.float32)
-
-    def log_posterior(self, coords, noise_var):
-        """Unnormalised log posterior ``(n, K)`` of DC-free patches under added noise."""
-        quad, const = self.gating_tables(noise_var)
-        return _packed_outer(coords).T @ quad + const
-
-    def whitening_tables(self, noise_var):
-        """``(K, d', d')`` float32 maps ``V_h diag((s_h + noise_var)^-1/2)`` (so that
-        ``-1/2 |y W_h|^2`` is the quadratic term of the noisy posterior) and the constants of
-        :meth:`gating_tables`."""
-
-        def build():
-            scales = 1.0 / np.sqrt(self.eigvals + float(noise_var))
-            maps = (self.eigvecs * scales[:, None, :]).astype(np.float32)
-            return maps, self.gating_tables(noise_var)[1]
-
-        return cached_table(self._gating, ("whiten", float(noise_var)), build)
-
-    def log_posterior_of(self, coords, candidates, noise_var):
-        """Unnormalised log posterior ``(n, k)`` of each patch for its own ``k`` candidate
-        components ``candidates`` (``(n, k)`` indices): ``k d'^2`` multiply-adds per patch
-        instead of the ``K d'^2 / 2`` of :meth:`log_posterior`."""
-        maps, const = self.whitening_tables(noise_var)
-        n, k = candidates.shape
-        labels = candidates.ravel()
-        # (patch, candidate) pairs sorted by component: one GEMM per component on the gathered
-        # patches, and only the scores (not the whitened patches) are put back in order.
-        order, blocks = _label_blocks(labels, maps.shape[0])
-        gathered = coords[order // k]
-        squares = np.empty(labels.size, dtype=np.float32)
-        for h, block in blocks:
-            whitened = gathered[block] @ maps[h]
-            squares[block] = np.einsum("ij,ij->i", whitened, whitened)
-        scores = np.empty(labels.size, dtype=np.float32)
-        scores[order] = const[labels[order]] - 0.5 * squares
-        return scores.reshape(n, k)
-
-    def wiener_filters(self, noise_var):
-        """``(K, d', d')`` float32 filters ``V_h diag(s_h / (s_h + noise_var)) V_h^T``."""
-
-        def build():
-            gains = self.eigvals / (self.eigvals + float(noise_var))
-            return _scaled_gram(self.eigvecs, gains).astype(np.float32)
-
-        return cached_table(self._filters, float(noise_var), build)
-
-    def wiener(self, coords, labels, noise_var):
-        """Filter each patch with the Wiener filter of its component (DC-free coordinates
-        in, DC-free coordinates out)."""
-        return _grouped_matmul(coords, labels, self.wiener_filters(noise_var))
-
-    def wiener_patch_filters(self, noise_var):
-        """``(K, d', d)`` float32 Wiener filters from DC-free coordinates straight to
-        zero-mean patch rows (the basis folded in, saving a GEMM per chunk)."""
-
-        def build():
-            folded = self.wiener_filters(noise_var) @ self.basis32.T
-            return np.ascontiguousarray(folded, dtype=np.float32)
-
-        return cached_table(self._filters, ("patch", float(noise_var)), build)
-
-    def wiener_patches(self, coords, labels, noise_var):
-        """Like :meth:`wiener`, but returning zero-mean patch rows ``(n, d)``."""
-        return _grouped_matmul(coords, labels, self.wiener_patch_filters(noise_var))

@@ -14,53 +14,23 @@ For each penalty ``beta`` in the schedule, one iteration of three steps (Zoran &
 Patches are processed in chunks of grid rows, so memory stays bounded whatever the image size.
 """
 
-import os
-import weakref
-from functools import lru_cache
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
-from threadpoolctl import threadpool_limits
+from joblib import effective_n_jobs
 
-from ._validation import as_float_image, check_image_2d, check_positive_int, check_real
+from ._validation import check_image_2d, check_positive_int, check_real
 from .adaptation import DEFAULT_STRENGTH, adapt_prior
 from .gating import make_gating
-from .likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
+from .likelihoods import Likelihood
 from .patches import PatchGrid
-from .prior import GMMPatchPrior, MixtureTables
-from .tiles import TileLayout
+from .prior import GMMPatchPrior
+from .shipped import default_network, default_prior, default_tables_and_gating, tables_of
+from .tables import MixtureTables
+from .tiles import TileLayout, restore_in_tiles
 
-__all__ = ["EPLLRestorer", "denoise_epll", "deblur_epll", "inpaint_epll", "estimate_noise_sigma"]
-
-
-@lru_cache(maxsize=1)
-def _shipped_prior():
-    from .models import load_default_prior
-
-    return load_default_prior()
-
-
-@lru_cache(maxsize=4)
-def _shipped_tables_and_gating(gating):
-    """Tables and gating of the shipped models, built once per process: every tile of a tiled
-    restoration (and every call) reuses their cached filters instead of rebuilding them."""
-    tables = _tables_of(_shipped_prior())
-    return tables, make_gating(gating, tables)
-
-
-_TABLES_OF_PRIOR = weakref.WeakKeyDictionary()
-
-
-def _tables_of(prior):
-    """The :class:`MixtureTables` of a fitted prior, kept as long as the prior lives, so that
-    its per-noise-level tables are built once for all the images and tiles it restores (a
-    refit replaces the prior's arrays, and with them the tables)."""
-    entry = _TABLES_OF_PRIOR.get(prior)
-    if entry is None or entry[0] is not prior.eigvecs_:
-        entry = (prior.eigvecs_, MixtureTables(prior))
-        _TABLES_OF_PRIOR[prior] = entry
-    return entry[1]
+__all__ = ["EPLLRestorer"]
 
 
 def _check_betas(betas):
@@ -95,7 +65,7 @@ class EPLLRestorer:
         exact posterior choose among them (within about 0.1 dB of exact, about half its time).
         A fitted :class:`~skgate.GatingNetwork` for ``prior``, or any
         :class:`~skgate.gating.Gating` strategy (e.g.
-        :class:`~skgate.network.NetworkGating` with another ``top_k``). Measured trade-offs:
+        :class:`~skgate.gating.NetworkGating` with another ``top_k``). Measured trade-offs:
         :doc:`/benchmark_results`.
     clip : tuple of float or None, default=None
         Clip every intermediate estimate to ``(low, high)``, e.g. ``(0, 1)``.
@@ -177,7 +147,7 @@ class EPLLRestorer:
         )
 
     def _resolved_prior(self):
-        prior = _shipped_prior() if self.prior is None else self.prior
+        prior = default_prior() if self.prior is None else self.prior
         if not isinstance(prior, GMMPatchPrior):
             raise TypeError(f"prior must be a GMMPatchPrior, got {type(prior).__name__}")
         if prior.patch_size is None:
@@ -248,7 +218,8 @@ class EPLLRestorer:
             return self._iterate(y, likelihood, x, settings, callback, progress)
         if callback is not None:
             raise ValueError("callback is only called in untiled restoration; use progress")
-        return self._restore_tiles(y, likelihood, x, settings, layout, progress)
+        restore_window = partial(self._iterate, settings=settings)
+        return restore_in_tiles(restore_window, y, likelihood, x, layout, self.n_jobs, progress)
 
     def _tile_layout(self, shape, likelihood, patch_size, stride):
         n_jobs = self.n_jobs
@@ -271,37 +242,6 @@ class EPLLRestorer:
             return None
         likelihood.tile(layout[0].outer)  # a likelihood without tiles fails before any work
         return layout
-
-    def _restore_tiles(self, y, likelihood, x0, settings, layout, progress):
-        """Restore every tile of ``layout`` (joblib) and put their cores side by side."""
-        # Threads by default: numpy and BLAS release the GIL for nearly all of a tile's work,
-        # and threads share the models and the image, where worker processes each start,
-        # import and load the models (~2.5 s before the first tile) and receive every tile
-        # pickled. A joblib backend set by the caller (loky, Dask) takes precedence.
-        # Each worker gets an equal share of the cores for BLAS; the generator keeps only a
-        # few tiles in flight (joblib's pre-dispatch), so memory stays bounded.
-        n_workers = max(1, effective_n_jobs(self.n_jobs))
-        threads = max(1, (os.cpu_count() or 1) // n_workers)
-        tasks = (
-            delayed(_restore_tile)(
-                self,
-                y[tile.outer],
-                likelihood.tile(tile.outer),
-                x0[tile.outer],
-                settings,
-                tile.core_in_outer,
-                (os.getpid(), threads),
-            )
-            for tile in layout
-        )
-        out = np.empty(y.shape)
-        with threadpool_limits(limits=threads):
-            results = Parallel(n_jobs=self.n_jobs, prefer="threads", return_as="generator")(tasks)
-            for done, (tile, core) in enumerate(zip(layout, results, strict=True), start=1):
-                out[tile.core] = core
-                if progress is not None:
-                    progress(done, len(layout))
-        return out
 
     def _iterate(self, y, likelihood, x, settings, callback=None, progress=None):
         """The splitting iterations on one image (or one tile), starting from ``x``, then
@@ -328,7 +268,7 @@ class EPLLRestorer:
             )
             adapted_tables = MixtureTables(adapted)
             # A Gating instance keeps choosing with its own tables; the filters are adapted.
-            adapted_gating = make_gating(self.gating, adapted_tables)
+            adapted_gating = make_gating(self.gating, adapted_tables, default_network)
             first = done * len(betas)
             x = self._one_pass(
                 *run, adapted_tables, adapted_gating, first, callback, progress, total
@@ -339,11 +279,11 @@ class EPLLRestorer:
         """``(prior, tables, gating)`` for the ``prior`` setting (``None``: the shipped one,
         whose tables and gating are cached per process)."""
         if prior is None and isinstance(self.gating, str):
-            tables, gating = _shipped_tables_and_gating(self.gating)
-            return _shipped_prior(), tables, gating
-        prior = _shipped_prior() if prior is None else prior
-        tables = _tables_of(prior)
-        return prior, tables, make_gating(self.gating, tables)
+            tables, gating = default_tables_and_gating(self.gating)
+            return default_prior(), tables, gating
+        prior = default_prior() if prior is None else prior
+        tables = tables_of(prior)
+        return prior, tables, make_gating(self.gating, tables, default_network)
 
     def _one_pass(
         self, y, likelihood, x, settings, p, tables, gating, first, callback, progress, total
@@ -396,338 +336,3 @@ class EPLLRestorer:
                 estimate += patches.mean(axis=1, keepdims=True)
             grid.aggregate_into(patch_sum, estimate, rows)
         return patch_sum
-
-
-def _restore_tile(restorer, y, likelihood, x0, settings, core, limits):
-    """One tile in a joblib worker: restore the window, return its core."""
-    parent, threads = limits
-    if os.getpid() == parent:  # a thread: the caller's limit already holds for the process
-        return restorer._iterate(y, likelihood, x0, settings)[core]
-    with threadpool_limits(limits=threads):
-        return restorer._iterate(y, likelihood, x0, settings)[core]
-
-
-# ---------------------------------------------------------------------- functions
-# Opponent colour transform (as in CBM3D): luminance and two chroma axes. The rows are
-# orthogonal, so white noise of standard deviation sigma in RGB stays white and independent
-# across the new channels, with standard deviation sigma * |row|; each row is scaled so that
-# its channel spans a range of one, like the grey images the prior was trained on.
-_OPPONENT = np.array([[1.0, 1.0, 1.0], [1.0, 0.0, -1.0], [1.0, -2.0, 1.0]]) / [[3.0], [2.0], [4.0]]
-_OPPONENT_INVERSE = np.linalg.inv(_OPPONENT)
-
-
-def _restore_channels(image, likelihood, restorer, channel_axis, progress=None):
-    """Restore a grey image, or each channel of a colour one with the same degradation.
-
-    Three channels are restored in the opponent colour space (see ``_OPPONENT``), where they
-    are much less correlated than R, G and B; other channel counts one by one. ``progress``
-    is called as ``progress(done, total)`` over all channels."""
-    image = as_float_image(image)
-    dtype = image.dtype
-    if channel_axis is None:
-        if image.ndim != 2:
-            raise ValueError(
-                f"image must be 2-D (or pass channel_axis for colour), got shape {image.shape}"
-            )
-        return restorer.restore(image, likelihood, progress=progress).astype(dtype, copy=False)
-    if image.ndim != 3:
-        raise ValueError(f"with channel_axis the image must be 3-D, got shape {image.shape}")
-    if not isinstance(channel_axis, Integral) or not -3 <= channel_axis < 3:
-        raise ValueError(f"channel_axis must be an axis of the 3-D image, got {channel_axis}")
-    channels = np.moveaxis(image, channel_axis, -1).astype(np.float64)
-    n_channels = channels.shape[-1]
-    if n_channels == 3:
-        channels = channels @ _OPPONENT.T
-        gains = np.linalg.norm(_OPPONENT, axis=1)
-    else:
-        gains = np.ones(n_channels)
-
-    def channel_progress(c):
-        if progress is None:
-            return None
-        return lambda done, total: progress(c * total + done, n_channels * total)
-
-    out = np.stack(
-        [
-            restorer.restore(
-                channels[..., c],
-                likelihood.with_sigma(likelihood.sigma * gains[c]),
-                progress=channel_progress(c),
-            )
-            for c in range(n_channels)
-        ],
-        axis=-1,
-    )
-    if n_channels == 3:
-        out = out @ _OPPONENT_INVERSE.T
-    return np.moveaxis(out, -1, channel_axis).astype(dtype, copy=False)
-
-
-# Daubechies-2 decomposition high-pass filter (orthonormal, so white noise keeps its variance).
-_DB2_HIGH_PASS = np.array(
-    [-0.48296291314453416, 0.83651630373780794, -0.22414386804201339, -0.12940952255126037]
-)
-
-
-# Median absolute value of a standard normal variable (Phi^{-1}(3/4)).
-_NORMAL_MAD = 0.6744897501960817
-
-
-def _wavelet_noise_sigma(channel):
-    """Donoho's MAD estimate from the finest diagonal (high-high) wavelet band of one channel."""
-    if min(channel.shape) < _DB2_HIGH_PASS.size:
-        raise ValueError(
-            f"image must be at least {_DB2_HIGH_PASS.size} pixels on each side to estimate "
-            f"its noise, got shape {channel.shape}"
-        )
-    band = channel.astype(np.float64)
-    taps = _DB2_HIGH_PASS.size
-    for axis in (0, 1):
-        # "Valid" filtering (no boundary padding) decimated by two, as the finest DWT level.
-        band = np.moveaxis(band, axis, 0)
-        length = band.shape[0] - taps + 1
-        band = sum(weight * band[tap : tap + length] for tap, weight in enumerate(_DB2_HIGH_PASS))
-        band = np.moveaxis(band[::2], 0, axis)
-    coefficients = np.abs(band[band != 0])
-    if coefficients.size == 0:
-        return 0.0
-    return float(np.median(coefficients) / _NORMAL_MAD)
-
-
-def estimate_noise_sigma(image, *, channel_axis=None):
-    """Estimate the standard deviation of white Gaussian noise in ``image``.
-
-    The robust wavelet estimator of Donoho & Johnstone, as in
-    :func:`skimage.restoration.estimate_sigma` (median absolute finest diagonal Daubechies-2
-    coefficient / 0.6745) but without needing PyWavelets and without boundary padding, averaged
-    over channels, in the units of the float image (integers are converted as by
-    :func:`skimage.util.img_as_float`).
-
-    Parameters
-    ----------
-    image : ndarray
-        Grey image, or colour with ``channel_axis``.
-    channel_axis : int or None, default=None
-
-    Returns
-    -------
-    sigma : float
-
-    Notes
-    -----
-    The estimator reads textures as noise, so it overestimates low noise levels on detailed
-    images. Measured on Set12, the mean ratio estimate / truth is 1.25 at sigma 5/255, 1.06
-    at 15/255, 1.03 at 25/255 and 1.01 at 50/255 (:doc:`/benchmarks`).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skimage import data
-    >>> clean = data.camera() / 255.0
-    >>> noisy = clean + 0.1 * np.random.default_rng(0).standard_normal(clean.shape)
-    >>> round(estimate_noise_sigma(noisy), 2)
-    0.1
-    """
-    image = as_float_image(image)
-    if channel_axis is None and image.ndim != 2:
-        raise ValueError(f"image must be 2-D (or pass channel_axis), got shape {image.shape}")
-    if not np.all(np.isfinite(image)):
-        raise ValueError("image contains NaN or infinite values")
-    channels = [image] if channel_axis is None else list(np.moveaxis(image, channel_axis, 0))
-    sigma = float(np.mean([_wavelet_noise_sigma(channel) for channel in channels]))
-    # A noise-free (e.g. constant) image gives 0 or NaN, which no likelihood accepts.
-    return sigma if np.isfinite(sigma) and sigma > 1e-4 else 1e-4
-
-
-def denoise_epll(
-    image,
-    sigma=None,
-    *,
-    prior=None,
-    betas=None,
-    lam=None,
-    stride=3,
-    gating="exact",
-    tile_shape=None,
-    n_jobs=None,
-    adapt=0,
-    channel_axis=None,
-):
-    """Remove white Gaussian noise with EPLL and a Gaussian-mixture patch prior.
-
-    Parameters
-    ----------
-    image : ndarray
-        Noisy grey image, or colour image with ``channel_axis``. Integer images are converted
-        to float as by :func:`skimage.util.img_as_float` (uint8 to [0, 1]); float32 stays
-        float32.
-    sigma : float or None, default=None
-        Standard deviation of the noise in the units of the float image (``25/255`` for
-        noise of 25 grey levels on a uint8 image). ``None`` estimates it with
-        :func:`estimate_noise_sigma` (measured accuracy in its docstring).
-    prior : GMMPatchPrior or None, default=None
-        The patch prior; ``None`` uses the shipped default.
-    stride : int, default=3
-        Distance between patches. The patch grid shifts from one iteration to the next, so
-        3 restores as well as 1 (every overlapping patch) in about a ninth of the time
-        (chosen on the validation photographs: :doc:`/validation`). Pass 1 for Zoran &
-        Weiss's original EPLL.
-    betas, lam, gating, tile_shape, n_jobs, adapt
-        See :class:`EPLLRestorer` (``adapt=1`` adapts the prior to the image in a second
-        pass, for about four times the time; measured in :doc:`/validation`).
-    channel_axis : int or None, default=None
-        Axis of colour channels. Three channels are restored with the grey prior in a
-        decorrelated opponent colour space (luminance and two chroma channels), other channel
-        counts one by one.
-
-    Returns
-    -------
-    denoised : ndarray
-        Same shape as ``image``; float64, or float32 for float32 input.
-
-    References
-    ----------
-    .. [1] D. Zoran and Y. Weiss, "From learning models of natural image patches to whole
-       image restoration", ICCV 2011.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skimage import data
-    >>> from skgate import denoise_epll
-    >>> clean = data.camera()[200:264, 200:264] / 255.0
-    >>> noisy = clean + 0.1 * np.random.default_rng(0).standard_normal(clean.shape)
-    >>> denoised = denoise_epll(noisy, sigma=0.1)
-    >>> bool(np.mean((denoised - clean) ** 2) < np.mean((noisy - clean) ** 2) / 3)
-    True
-    """
-    if sigma is None:
-        sigma = estimate_noise_sigma(image, channel_axis=channel_axis)
-    restorer = EPLLRestorer(
-        prior,
-        betas=betas,
-        lam=lam,
-        stride=stride,
-        gating=gating,
-        tile_shape=tile_shape,
-        n_jobs=n_jobs,
-        adapt=adapt,
-    )
-    return _restore_channels(image, GaussianNoise(sigma), restorer, channel_axis)
-
-
-def deblur_epll(
-    image,
-    kernel,
-    sigma,
-    *,
-    prior=None,
-    betas=None,
-    lam=None,
-    stride=3,
-    gating="exact",
-    tile_shape=None,
-    n_jobs=None,
-    adapt=0,
-    channel_axis=None,
-):
-    """Deconvolve a blurred, noisy image with EPLL (periodic boundary).
-
-    Parameters
-    ----------
-    image : ndarray
-        Blurred grey image (or colour with ``channel_axis``); converted as in
-        :func:`denoise_epll`.
-    kernel : (kh, kw) array_like
-        Point-spread function, centred at ``(kh // 2, kw // 2)``; see :class:`Blur`.
-    sigma : float
-        Noise standard deviation.
-    prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, channel_axis
-        As in :func:`denoise_epll` (``stride=3`` by default); the default schedule is
-        ``betas = 50 * [1, 2, 4, ..., 64]``.
-
-    Returns
-    -------
-    deblurred : ndarray
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skimage import data
-    >>> from skgate import Blur, deblur_epll
-    >>> clean = data.camera()[200:264, 200:264] / 255.0
-    >>> kernel = np.ones((5, 5)) / 25
-    >>> blurred = Blur(kernel, sigma=0.01).forward(clean)
-    >>> deblurred = deblur_epll(blurred, kernel, sigma=0.01)
-    >>> bool(np.mean((deblurred - clean) ** 2) < np.mean((blurred - clean) ** 2))
-    True
-    """
-    restorer = EPLLRestorer(
-        prior,
-        betas=betas,
-        lam=lam,
-        stride=stride,
-        gating=gating,
-        tile_shape=tile_shape,
-        n_jobs=n_jobs,
-        adapt=adapt,
-    )
-    return _restore_channels(image, Blur(kernel, sigma), restorer, channel_axis)
-
-
-def inpaint_epll(
-    image,
-    mask,
-    *,
-    sigma=1e-3,
-    prior=None,
-    betas=None,
-    lam=None,
-    stride=3,
-    gating="exact",
-    tile_shape=None,
-    n_jobs=None,
-    adapt=0,
-    channel_axis=None,
-):
-    """Fill in missing pixels with EPLL.
-
-    Parameters
-    ----------
-    image : ndarray
-        Grey image (or colour with ``channel_axis``); values where ``mask`` is False are
-        ignored.
-    mask : array_like of bool
-        True where the pixel is observed; the image's spatial shape (shared by all channels).
-    sigma : float, default=1e-3
-        Noise of the observed pixels.
-    prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, channel_axis
-        As in :func:`denoise_epll` (``stride=3`` by default); the default schedule is
-        ``betas = 50 * 1.25^k``, k = 0..28.
-
-    Returns
-    -------
-    inpainted : ndarray
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skimage import data
-    >>> from skgate import inpaint_epll
-    >>> clean = data.camera()[200:264, 200:264] / 255.0
-    >>> mask = np.random.default_rng(0).random(clean.shape) > 0.5
-    >>> filled = inpaint_epll(np.where(mask, clean, 0), mask)
-    >>> bool(np.abs(filled - clean)[~mask].mean() < 0.05)
-    True
-    """
-    restorer = EPLLRestorer(
-        prior,
-        betas=betas,
-        lam=lam,
-        stride=stride,
-        gating=gating,
-        tile_shape=tile_shape,
-        n_jobs=n_jobs,
-        adapt=adapt,
-    )
-    return _restore_channels(image, Inpainting(mask, sigma), restorer, channel_axis)

@@ -16,7 +16,9 @@ from ._validation import check_positive_int
 from .gating import ExactGating, Gating
 from .likelihoods import GaussianNoise
 from .patches import load_grey_image, sample_patches
-from .prior import GMMPatchPrior, MixtureTables
+from .prior import GMMPatchPrior
+from .restoration import EPLLRestorer
+from .tables import MixtureTables
 
 __all__ = ["train_prior", "epll_patches"]
 
@@ -153,8 +155,6 @@ def epll_patches(
         Zero-mean patch rows.
     noise_var : ndarray of shape (n,)
     """
-    from .restoration import EPLLRestorer
-
     per_step = check_positive_int(per_step, "per_step")
     rng = check_random_state(random_state)
     recorder = _RecordingGating(MixtureTables(prior), per_step, rng)

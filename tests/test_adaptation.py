@@ -5,7 +5,7 @@ from skimage.metrics import peak_signal_noise_ratio as psnr
 
 from skgate import EPLLRestorer, GaussianNoise, adapt_prior, load_default_prior
 from skgate.patches import extract_patches
-from skgate.prior import MixtureTables
+from skgate.tables import MixtureTables
 
 
 @pytest.fixture(scope="module")

@@ -35,8 +35,8 @@ def write(path, arrays):
 
 def test_roundtrip_preserves_predictions(prior, tmp_path):
     est, X = prior
-    est.save(tmp_path / "p.npz")
-    loaded = GMMPatchPrior.load(tmp_path / "p.npz")
+    save_prior(est, tmp_path / "p.npz")
+    loaded = load_prior(tmp_path / "p.npz")
     assert loaded.get_params()["n_components"] == 3 and loaded.patch_size == 4
     np.testing.assert_allclose(loaded.weights_, est.weights_)
     # covariances are stored as float32

@@ -3,9 +3,10 @@ import pytest
 from scipy.optimize import check_grad
 
 from skgate import GMMPatchPrior
-from skgate.network import GatingNetwork, NetworkGating, _loss_and_grad
+from skgate.gating import NetworkGating
+from skgate.network import GatingNetwork, _loss_and_grad
 from skgate.patches import sample_patches
-from skgate.prior import MixtureTables
+from skgate.tables import MixtureTables
 
 
 @pytest.fixture(scope="module")
@@ -100,13 +101,13 @@ def test_rescoring_the_networks_top_k_with_the_exact_posterior(teacher_and_patch
 
 
 def test_network_save_load_roundtrip_and_validation(teacher_and_patches, tmp_path):
-    from skgate.models import ModelFileError, load_network
+    from skgate.models import ModelFileError, load_network, save_network
 
     prior, X = teacher_and_patches
     net = GatingNetwork(prior, n_filters=8, batch_size=2000, n_batches=1, random_state=0)
     net.set_params(noise_levels=[0.0, 0.01]).fit(X)
-    net.save(tmp_path / "net.npz")
-    loaded = GatingNetwork.load(tmp_path / "net.npz", prior=prior)
+    save_network(net, tmp_path / "net.npz")
+    loaded = load_network(tmp_path / "net.npz", prior=prior)
     np.testing.assert_allclose(
         loaded.decision_function(X[:100]), net.decision_function(X[:100]), rtol=1e-4, atol=1e-4
     )

@@ -196,3 +196,27 @@ def test_input_never_modified(fitted):
     prior.predict_proba(X, noise_var=0.1)
     GMMPatchPrior(2, patch_size=P, max_iter=3, random_state=0).fit(X)
     np.testing.assert_array_equal(X, before)
+
+
+def test_from_covariances_rebuilds_a_fitted_prior_and_checks_its_input():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2000, 16)) * np.linspace(0.2, 2, 16)
+    fitted = GMMPatchPrior(3, patch_size=4, max_iter=5, random_state=0).fit(X)
+    params = fitted.get_params()
+    for space, covariances in [
+        ("patch", fitted.covariances_),
+        ("dc_free", dc_free_basis(16).T @ fitted.covariances_ @ dc_free_basis(16)),
+    ]:
+        rebuilt = GMMPatchPrior.from_covariances(
+            fitted.weights_, covariances, space=space, **params
+        )
+        np.testing.assert_allclose(rebuilt.score_samples(X), fitted.score_samples(X), rtol=1e-8)
+        assert rebuilt.n_features_in_ == 16 and rebuilt.n_iter_ == 0
+    with pytest.raises(ValueError, match="shape"):
+        GMMPatchPrior.from_covariances(fitted.weights_, fitted.covariances_[:2], patch_size=4)
+    with pytest.raises(ValueError, match="patch_size"):
+        GMMPatchPrior.from_covariances(fitted.weights_, fitted.covariances_, patch_size=3)
+    with pytest.raises(ValueError, match="positive definite"):
+        GMMPatchPrior.from_covariances(fitted.weights_, -fitted.covariances_, patch_size=4)
+    with pytest.raises(ValueError, match="weights"):
+        GMMPatchPrior.from_covariances([np.nan, 1, 1], fitted.covariances_, patch_size=4)

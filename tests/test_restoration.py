@@ -16,8 +16,8 @@ from skgate import (
     load_default_prior,
 )
 from skgate.patches import extract_patches
-from skgate.prior import MixtureTables
-from skgate.restoration import _tables_of
+from skgate.shipped import tables_of
+from skgate.tables import MixtureTables
 
 
 @pytest.fixture(scope="module")
@@ -155,11 +155,11 @@ def test_restorer_with_own_small_prior():
     assert psnr(image, out, data_range=1) > psnr(image, noisy, data_range=1) + 2
 
     # Its tables are built once for every call (and tile), and again only after a refit.
-    tables = _tables_of(small)
+    tables = tables_of(small)
     EPLLRestorer(small, tile_shape=16).restore(noisy, GaussianNoise(0.05))
-    assert _tables_of(small) is tables and len(tables._filters) > 0
+    assert tables_of(small) is tables and len(tables._filters) > 0
     small.fit(X[::2])
-    assert _tables_of(small) is not tables
+    assert tables_of(small) is not tables
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,12 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from .._files import atomic_path
+from .._linalg import unpack_symmetric
+from ..network import GatingNetwork
+from ..prior import GMMPatchPrior
 
 __all__ = [
     "save_prior",
@@ -88,8 +92,6 @@ def save_prior(prior, path, metadata=None):
     Covariances are stored as float32 upper triangles; ``metadata`` (a JSON-serialisable
     dict, e.g. how the prior was trained) is kept as text.
     """
-    from sklearn.utils.validation import check_is_fitted
-
     check_is_fitted(prior)
     info = dict(getattr(prior, "metadata_", {}) or {})
     info.update(metadata or {})
@@ -122,8 +124,6 @@ def load_prior(path):
     ModelFileError (a ValueError)
         If the file is not a valid skgate prior.
     """
-    from ..prior import GMMPatchPrior, _unpack_symmetric, dc_free_basis
-
     arrays = _read_npz(path, PRIOR_FORMAT, PRIOR_FORMAT_VERSION)
     _require(
         arrays,
@@ -155,8 +155,7 @@ def load_prior(path):
     if not np.isfinite(reg_covar) or reg_covar < 0:
         raise ModelFileError(f"{path}: reg_covar must be >= 0")
 
-    covariances = _unpack_symmetric(upper, d)
-    basis = dc_free_basis(d, remove_dc)
+    covariances = unpack_symmetric(upper, d)
     if remove_dc:
         # A DC-free prior has no variance along the constant patch; anything else was not
         # written by skgate (float32 storage leaves ~1e-7 of the trace).
@@ -164,12 +163,12 @@ def load_prior(path):
         leak = np.einsum("d,kde,e->k", dc, covariances, dc)
         if np.any(np.abs(leak) > 1e-4 * np.abs(np.trace(covariances, axis1=1, axis2=2)) + 1e-12):
             raise ModelFileError(f"{path}: covariances have variance along the DC direction")
-    subspace = basis.T @ covariances @ basis
-
-    prior = GMMPatchPrior(
-        n_components=K, patch_size=patch_size, remove_dc=remove_dc, reg_covar=reg_covar
-    )
-    prior.n_features_in_ = d
+    try:
+        prior = GMMPatchPrior.from_covariances(
+            weights, covariances, patch_size=patch_size, remove_dc=remove_dc, reg_covar=reg_covar
+        )
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: {exc}") from exc
     prior.n_iter_ = int(arrays.get("n_iter", 0))
     prior.converged_ = bool(arrays.get("converged", False))
     prior.lower_bound_ = float(arrays.get("lower_bound", np.nan))
@@ -177,10 +176,6 @@ def load_prior(path):
         prior.metadata_ = json.loads(str(arrays.get("metadata", "{}")))
     except json.JSONDecodeError as exc:
         raise ModelFileError(f"{path}: metadata is not valid JSON") from exc
-    try:
-        prior._set_mixture(weights / weights.sum(), subspace, basis)
-    except ValueError as exc:
-        raise ModelFileError(f"{path}: {exc}") from exc
     return prior
 
 
@@ -211,8 +206,6 @@ def save_network(network, path, metadata=None):
 
     The teacher prior is not stored; :func:`load_network` attaches one.
     """
-    from sklearn.utils.validation import check_is_fitted
-
     check_is_fitted(network)
     info = dict(getattr(network, "metadata_", {}) or {})
     info.update(metadata or {})
@@ -240,8 +233,6 @@ def load_network(path, prior=None):
         The teacher to attach (used by ``score`` and ``cross_entropy``); ``None`` attaches the
         shipped default prior when its size matches, otherwise none.
     """
-    from ..network import GatingNetwork
-
     arrays = _read_npz(path, NETWORK_FORMAT, NETWORK_FORMAT_VERSION)
     _require(arrays, path, ["filters", "weights", "offsets", "noise_levels"])
     filters = np.asarray(arrays["filters"], dtype=np.float64)

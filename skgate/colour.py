@@ -1,0 +1,63 @@
+"""Colour: restoring each channel of an image with the grey prior."""
+
+from numbers import Integral
+
+import numpy as np
+
+from ._validation import as_float_image
+
+__all__ = ["restore_channels"]
+
+# Opponent colour transform (as in CBM3D): luminance and two chroma axes. The rows are
+# orthogonal, so white noise of standard deviation sigma in RGB stays white and independent
+# across the new channels, with standard deviation sigma * |row|; each row is scaled so that
+# its channel spans a range of one, like the grey images the prior was trained on.
+_OPPONENT = np.array([[1.0, 1.0, 1.0], [1.0, 0.0, -1.0], [1.0, -2.0, 1.0]]) / [[3.0], [2.0], [4.0]]
+_OPPONENT_INVERSE = np.linalg.inv(_OPPONENT)
+
+
+def restore_channels(image, likelihood, restorer, channel_axis, progress=None):
+    """Restore a grey image, or each channel of a colour one with the same degradation.
+
+    Three channels are restored in the opponent colour space (see ``_OPPONENT``), where they
+    are much less correlated than R, G and B; other channel counts one by one. ``progress``
+    is called as ``progress(done, total)`` over all channels."""
+    image = as_float_image(image)
+    dtype = image.dtype
+    if channel_axis is None:
+        if image.ndim != 2:
+            raise ValueError(
+                f"image must be 2-D (or pass channel_axis for colour), got shape {image.shape}"
+            )
+        return restorer.restore(image, likelihood, progress=progress).astype(dtype, copy=False)
+    if image.ndim != 3:
+        raise ValueError(f"with channel_axis the image must be 3-D, got shape {image.shape}")
+    if not isinstance(channel_axis, Integral) or not -3 <= channel_axis < 3:
+        raise ValueError(f"channel_axis must be an axis of the 3-D image, got {channel_axis}")
+    channels = np.moveaxis(image, channel_axis, -1).astype(np.float64)
+    n_channels = channels.shape[-1]
+    if n_channels == 3:
+        channels = channels @ _OPPONENT.T
+        gains = np.linalg.norm(_OPPONENT, axis=1)
+    else:
+        gains = np.ones(n_channels)
+
+    def channel_progress(c):
+        if progress is None:
+            return None
+        return lambda done, total: progress(c * total + done, n_channels * total)
+
+    out = np.stack(
+        [
+            restorer.restore(
+                channels[..., c],
+                likelihood.with_sigma(likelihood.sigma * gains[c]),
+                progress=channel_progress(c),
+            )
+            for c in range(n_channels)
+        ],
+        axis=-1,
+    )
+    if n_channels == 3:
+        out = out @ _OPPONENT_INVERSE.T
+    return np.moveaxis(out, -1, channel_axis).astype(dtype, copy=False)

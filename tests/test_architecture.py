@@ -1,0 +1,107 @@
+"""The package's import graph, read from its source: a DAG, with no module reaching into
+another module's private names (modules private as a whole, ``_linalg`` and the like, are
+there to be shared)."""
+
+import ast
+from pathlib import Path
+
+import skgate
+
+PACKAGE = Path(skgate.__file__).parent
+
+
+def _modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        yield ".".join(parts), path
+
+
+def _absolute(module, is_package, node):
+    """The module an ``ImportFrom`` node names, made absolute."""
+    if node.level == 0:
+        return node.module
+    base = module.split(".")
+    if not is_package:
+        base = base[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _imports():
+    """``(importer, imported module, imported names, at module level)`` for every import of a
+    skgate module inside skgate."""
+    found = []
+    for module, path in _modules():
+        tree = ast.parse(path.read_text())
+        top_level = set(map(id, tree.body))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                target = _absolute(module, path.name == "__init__.py", node)
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.Import):
+                target, names = None, []
+                for alias in node.names:
+                    if alias.name.startswith("skgate"):
+                        target = alias.name
+            else:
+                continue
+            if target and target.split(".")[0] == "skgate":
+                found.append((module, target, names, id(node) in top_level))
+    return found
+
+
+def _resolve(target, names, modules):
+    """``from pkg import mod`` imports the module ``pkg.mod``."""
+    return [f"{target}.{n}" for n in names if f"{target}.{n}" in modules] or [target]
+
+
+def test_import_graph_is_a_dag():
+    modules = {name for name, _ in _modules()}
+    edges = {name: set() for name in modules}
+    for importer, target, names, _ in _imports():
+        for imported in _resolve(target, names, modules):
+            if imported in modules and imported != importer:
+                edges[importer].add(imported)
+    # The package's __init__ imports everything; nothing may import it back.
+    importers_of_root = {m for m, targets in edges.items() if "skgate" in targets}
+    assert importers_of_root <= {"skgate.__main__", "skgate.cli"}, importers_of_root
+    edges = {m: t - {"skgate"} for m, t in edges.items()}
+
+    state, cycle = {}, []
+
+    def visit(node, stack):
+        state[node] = "open"
+        for nxt in sorted(edges[node]):
+            if state.get(nxt) == "open":
+                cycle.extend(stack[stack.index(nxt) :] + [node, nxt])
+                return True
+            if nxt not in state and visit(nxt, stack + [nxt]):
+                return True
+        state[node] = "done"
+        return False
+
+    for start in sorted(edges):
+        if start not in state and visit(start, [start]):
+            break
+    assert not cycle, " -> ".join(cycle)
+
+
+def test_no_import_inside_functions_except_optional_dependencies():
+    late = [(m, t) for m, t, _, top in _imports() if not top]
+    assert late == []
+
+
+def test_no_private_names_imported_across_modules():
+    offenders = []
+    for importer, target, names, _ in _imports():
+        private_module = any(part.startswith("_") for part in target.split("."))
+        if private_module or target == importer:
+            continue
+        offenders += [
+            (importer, target, n)
+            for n in names
+            if n.startswith("_") and not (n.startswith("__") and n.endswith("__"))
+        ]
+    assert offenders == []
