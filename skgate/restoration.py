@@ -14,16 +14,20 @@ For each penalty ``beta`` in the schedule, one iteration of three steps (Zoran &
 Patches are processed in chunks of grid rows, so memory stays bounded whatever the image size.
 """
 
+from dataclasses import dataclass
 from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
 from joblib import effective_n_jobs
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._validation import check_image_2d, check_positive_int, check_real
+from ._validation import check_image_2d
 from .adaptation import DEFAULT_STRENGTH, adapt_prior
-from .gating import make_gating
+from .gating import Gating, make_gating
 from .likelihoods import Likelihood
+from .network import GatingNetwork
 from .patches import PatchGrid
 from .prior import GMMPatchPrior
 from .shipped import default_network, default_prior, default_tables_and_gating, tables_of
@@ -40,7 +44,23 @@ def _check_betas(betas):
     return betas
 
 
-class EPLLRestorer:
+@dataclass(frozen=True)
+class _Settings:
+    """What one restoration call resolved from the restorer's parameters and the likelihood;
+    sent to every tile. ``prior`` stays None for the shipped prior, which each worker loads
+    once (a Dask graph would otherwise carry megabytes per tile)."""
+
+    prior: object
+    stride: int
+    max_patches: int
+    betas: np.ndarray
+    lam: float
+    clip: tuple | None
+    passes: int
+    strength: float
+
+
+class EPLLRestorer(BaseEstimator):
     """Expected Patch Log-Likelihood restoration with a Gaussian-mixture patch prior.
 
     Parameters
@@ -111,6 +131,21 @@ class EPLLRestorer:
     True
     """
 
+    _parameter_constraints: dict = {
+        "prior": [GMMPatchPrior, None],
+        "betas": ["array-like", None],
+        "lam": [Interval(Real, 0, None, closed="neither"), None],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+        "gating": [StrOptions({"exact", "network", "network+exact"}), GatingNetwork, Gating],
+        "clip": [tuple, list, None],
+        "max_patches": [Interval(Integral, 1, None, closed="left")],
+        "tile_shape": [Interval(Integral, 1, None, closed="left"), tuple, list, None],
+        "tile_margin": [Interval(Integral, 0, None, closed="left"), None],
+        "n_jobs": [Integral, None],
+        "adapt": [Interval(Integral, 0, None, closed="left")],
+        "adapt_strength": [Interval(Real, 0, None, closed="neither")],
+    }
+
     def __init__(
         self,
         prior=None,
@@ -140,16 +175,8 @@ class EPLLRestorer:
         self.adapt = adapt
         self.adapt_strength = adapt_strength
 
-    def __repr__(self):
-        return (
-            f"EPLLRestorer(stride={self.stride}, gating={self.gating!r}, betas={self.betas}, "
-            f"lam={self.lam})"
-        )
-
     def _resolved_prior(self):
         prior = default_prior() if self.prior is None else self.prior
-        if not isinstance(prior, GMMPatchPrior):
-            raise TypeError(f"prior must be a GMMPatchPrior, got {type(prior).__name__}")
         if prior.patch_size is None:
             raise ValueError("prior must have an integer patch_size to restore images")
         return prior
@@ -186,25 +213,25 @@ class EPLLRestorer:
         """
         if not isinstance(likelihood, Likelihood):
             raise TypeError(f"likelihood must be a Likelihood, got {type(likelihood).__name__}")
+        self._validate_params()
         prior = self._resolved_prior()
         p = prior.patch_size
-        stride = check_positive_int(self.stride, "stride")
-        max_patches = check_positive_int(self.max_patches, "max_patches")
         y = likelihood.check_observation(image)
         shape = likelihood.image_shape(y)
         if shape[0] < p or shape[1] < p:
             raise ValueError(f"image of shape {shape} is smaller than the {p}x{p} patches")
         y = y.astype(np.float64, copy=False)
-        betas = _check_betas(likelihood.default_betas() if self.betas is None else self.betas)
-        lam = likelihood.default_lam(p) if self.lam is None else self.lam
-        if isinstance(lam, bool) or not isinstance(lam, Real) or not (np.isfinite(lam) and lam > 0):
-            raise ValueError(f"lam must be a finite positive number, got {lam!r}")
-        clip = self._check_clip()
-        # The shipped prior is not sent to tile workers: each loads it once (a Dask graph
-        # would otherwise carry megabytes per tile).
-        passes, strength = self._check_adapt()
-        settings = (self.prior, stride, max_patches, betas, float(lam), clip, passes, strength)
-        layout = self._tile_layout(shape, likelihood, p, stride)
+        settings = _Settings(
+            prior=self.prior,
+            stride=self.stride,
+            max_patches=self.max_patches,
+            betas=_check_betas(likelihood.default_betas() if self.betas is None else self.betas),
+            lam=float(likelihood.default_lam(p) if self.lam is None else self.lam),
+            clip=self._check_clip(),
+            passes=self.adapt,
+            strength=float(self.adapt_strength),
+        )
+        layout = self._tile_layout(shape, likelihood, p, settings.stride)
         # Bad gating fails here, not in a worker; the tables are built once for every tile.
         self._models(self.prior)
 
@@ -222,11 +249,8 @@ class EPLLRestorer:
         return restore_in_tiles(restore_window, y, likelihood, x, layout, self.n_jobs, progress)
 
     def _tile_layout(self, shape, likelihood, patch_size, stride):
-        n_jobs = self.n_jobs
-        if n_jobs is not None and (
-            isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral) or n_jobs == 0
-        ):
-            raise ValueError(f"n_jobs must be None or a non-zero integer, got {n_jobs!r}")
+        if self.n_jobs == 0:
+            raise ValueError("n_jobs must be None or a non-zero integer, got 0")
         tile_shape = self.tile_shape
         if tile_shape is None:
             if effective_n_jobs(self.n_jobs) == 1:
@@ -235,7 +259,7 @@ class EPLLRestorer:
         if self.tile_margin is None:
             margin = 2 * patch_size + likelihood.tile_margin
         else:
-            margin = check_positive_int(self.tile_margin, "tile_margin", minimum=0)
+            margin = self.tile_margin
         margin = -(-max(margin, patch_size) // stride) * stride  # keep grids aligned
         layout = TileLayout(shape, tile_shape, margin, align=stride)
         if len(layout) == 1:
@@ -247,12 +271,12 @@ class EPLLRestorer:
         """The splitting iterations on one image (or one tile), starting from ``x``, then
         ``adapt`` more passes, each from ``x`` again with the prior adapted to the last
         result."""
-        prior, stride, max_patches, betas, lam, clip, passes, strength = settings
-        prior, tables, gating = self._models(prior)
-        start, total = x, len(betas) * (passes + 1)
+        prior, tables, gating = self._models(settings.prior)
+        betas = settings.betas
+        start, total = x, len(betas) * (settings.passes + 1)
         run = (y, likelihood, start, settings, prior.patch_size)
         x = self._one_pass(*run, tables, gating, 0, callback, progress, total)
-        for done in range(1, passes + 1):
+        for done in range(1, settings.passes + 1):
             # Patches are assigned at the noise level the last iteration assumed. Every patch
             # counts, whatever the restoration's stride: on Set12 at sigma 25, covariances
             # from stride-3 patches gave 0.07 dB less, from stride 2 0.03 dB less.
@@ -260,9 +284,9 @@ class EPLLRestorer:
                 prior,
                 x,
                 noise_var=1.0 / betas[-1],
-                strength=strength,
+                strength=settings.strength,
                 stride=1,
-                max_patches=max_patches,
+                max_patches=settings.max_patches,
                 tables=tables,
                 gating=gating,
             )
@@ -289,8 +313,13 @@ class EPLLRestorer:
         self, y, likelihood, x, settings, p, tables, gating, first, callback, progress, total
     ):
         """One run of the schedule; ``first`` numbers its iterations after earlier passes."""
-        _, stride, max_patches, betas, lam, clip, _, _ = settings
-        for step, beta in enumerate(betas):
+        stride, max_patches, lam, clip = (
+            settings.stride,
+            settings.max_patches,
+            settings.lam,
+            settings.clip,
+        )
+        for step, beta in enumerate(settings.betas):
             iteration = first + step
             grid = PatchGrid(x.shape, p, stride, self._grid_offset(iteration))
             patch_sum = self._estimate_patches(x, grid, gating, tables, 1.0 / beta, max_patches)
@@ -309,10 +338,6 @@ class EPLLRestorer:
             if progress is not None:
                 progress(iteration + 1, total)
         return x
-
-    def _check_adapt(self):
-        passes = check_positive_int(self.adapt, "adapt", minimum=0)
-        return passes, check_real(self.adapt_strength, "adapt_strength", allow_zero=False)
 
     def _check_clip(self):
         if self.clip is None:
