@@ -40,10 +40,11 @@ def as_float_image(image, name="image"):
 
 
 def check_image_2d(image, name="image", min_shape=None):
-    """Validate a 2-D real image and return it as a float array (never the caller's buffer).
+    """Validate a 2-D real, finite image and return it as a float array.
 
     Integer and boolean images are converted with :func:`skimage.util.img_as_float`
-    (scaled to [0, 1] or [-1, 1] as scikit-image does); float16 is promoted to float32.
+    (scaled to [0, 1] or [-1, 1] as scikit-image does); float16 is promoted to float32. A float
+    image comes back as it is, possibly the caller's own buffer: callers never write into it.
     """
     arr = np.asarray(image)
     if arr.ndim != 2:

@@ -283,9 +283,6 @@ class Inpainting(Likelihood):
         # (inpaint_biharmonic 31.10; benchmarks/bench_epll.py).
         return 50.0 * 1.25 ** np.arange(0, 29)
 
-    def default_lam(self, patch_size):
-        return patch_size**2 / self.sigma**2
-
 
 def _kernel_otf(kernel, shape):
     """Real FFT of the kernel padded to ``shape`` with its centre moved to pixel (0, 0)."""
@@ -312,9 +309,10 @@ class Blur(Likelihood):
 
     Notes
     -----
-    With all patches (stride 1) the coverage is not uniform near the border, so the image step
-    is solved by conjugate gradients preconditioned with the exact FFT inverse for the mean
-    coverage, warm-started from the current estimate; it converges in a few iterations.
+    The restorer weighs every pixel alike (uniform ``coverage``), so its image step is one
+    FFT division. A non-uniform ``coverage`` passed to :meth:`solve` by another caller is
+    handled by conjugate gradients preconditioned with the exact FFT inverse for the mean
+    coverage, warm-started from ``x0``.
 
     Examples
     --------

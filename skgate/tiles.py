@@ -35,10 +35,6 @@ class Tile:
             for c, o in zip(self.core, self.outer, strict=True)
         )
 
-    @property
-    def outer_shape(self):
-        return tuple(s.stop - s.start for s in self.outer)
-
 
 def _check_tile_shape(tile_shape):
     if isinstance(tile_shape, int) and not isinstance(tile_shape, bool):

@@ -127,7 +127,7 @@ def test_tiles_reject_callback_and_one_tile_runs_untiled(clean):
     assert len(calls) == 1
 
 
-def test_custom_prior_travels_to_workers(clean):
+def test_a_custom_prior_restores_in_tiles_as_untiled(clean):
     prior = load_default_prior()
     noisy = clean + 0.05 * np.random.default_rng(4).standard_normal(clean.shape)
     a = EPLLRestorer(prior, stride=4, tile_shape=48, n_jobs=2).restore(noisy, GaussianNoise(0.05))
