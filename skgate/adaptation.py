@@ -18,11 +18,14 @@ average, +0.9 dB on barbara's stripes; the mixture weights are kept (re-estimati
 lost 0.05 dB), warm-starting the second pass from the first estimate lost 0.3 dB.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ._linalg import label_blocks, scaled_gram
-from ._validation import check_image_2d, check_positive_int, check_real
-from .gating import ExactGating
+from ._validation import check_image_2d
+from .gating import ExactGating, Gating
 from .patches import PatchGrid
 from .prior import GMMPatchPrior
 from .tables import MixtureTables
@@ -35,6 +38,19 @@ __all__ = ["adapt_prior"]
 DEFAULT_STRENGTH = 10.0
 
 
+@validate_params(
+    {
+        "prior": [GMMPatchPrior],
+        "image": ["array-like"],
+        "noise_var": [Interval(Real, 0, None, closed="left")],
+        "strength": [Interval(Real, 0, None, closed="neither")],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+        "max_patches": [Interval(Integral, 1, None, closed="left")],
+        "tables": [MixtureTables, None],
+        "gating": [Gating, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def adapt_prior(
     prior,
     image,
@@ -88,21 +104,18 @@ def adapt_prior(
     >>> bool(adapted.score_samples(patches)[0] > prior.score_samples(patches)[0])
     True
     """
-    if not isinstance(prior, GMMPatchPrior):
-        raise TypeError(f"prior must be a GMMPatchPrior, got {type(prior).__name__}")
     if prior.patch_size is None:
         raise ValueError("prior must have an integer patch_size to adapt to an image")
     image = check_image_2d(image, name="image")
     p = prior.patch_size
     if image.shape[0] < p or image.shape[1] < p:
         raise ValueError(f"image of shape {image.shape} is smaller than the {p}x{p} patches")
-    # strength > 0: a component the image never uses keeps the learned covariance.
-    strength = check_real(strength, "strength", allow_zero=False)
-    noise_var = check_real(noise_var, "noise_var", allow_zero=True)
-    stride = check_positive_int(stride, "stride")
+    # strength > 0 (checked above): a component the image never uses keeps the learned
+    # covariance.
+    if not np.isfinite(noise_var):
+        raise ValueError(f"noise_var must be finite, got {noise_var}")
     if stride > p:
         raise ValueError(f"stride must be <= the patch size {p}, got {stride}")
-    max_patches = check_positive_int(max_patches, "max_patches")
     tables = MixtureTables(prior) if tables is None else tables
     gating = ExactGating(tables) if gating is None else gating
 
