@@ -19,7 +19,8 @@ Every default that skgate picks for its user is chosen with this script (see the
   the median ratio of BM3D's time to skgate's.
 
 Configurations are ``denoise_epll`` keyword arguments; ``betas_sigma2`` gives the penalties
-in units of ``1/sigma^2`` and ``lam_scale`` multiplies the default ``lam`` (``64 / sigma^2``).
+in units of ``1/sigma^2``, ``lam_scale`` multiplies the default ``lam`` (``64 / sigma^2``) and
+``top_k`` re-scores the shipped network's ``top_k`` best components exactly.
 Named ones live in :data:`CONFIGS`; add any with
 ``--config 'label={"stride": 1, "betas_sigma2": [1, 4, 8, 16, 32]}'``.
 
@@ -41,7 +42,8 @@ from skimage.color import rgb2gray
 from skimage.io import imread
 from skimage.metrics import structural_similarity
 
-from skgate import denoise_epll
+from skgate import denoise_epll, shipped
+from skgate.gating import NetworkGating
 
 #: Named configurations (``denoise_epll`` keyword arguments).
 CONFIGS = {
@@ -85,6 +87,11 @@ def run_skgate(kwargs, noisy, sigma, colour):
         kwargs["betas"] = np.asarray(kwargs.pop("betas_sigma2"), dtype=float) / sigma**2
     if "lam_scale" in kwargs:
         kwargs["lam"] = kwargs.pop("lam_scale") * 64 / sigma**2
+    if "top_k" in kwargs:
+        # The shipped network proposes top_k components, the exact posterior picks one.
+        prior = shipped.default_prior()
+        tables = shipped.tables_of(prior)
+        kwargs["gating"] = NetworkGating(shipped.default_network(), tables, kwargs.pop("top_k"))
     return denoise_epll(noisy, sigma, channel_axis=-1 if colour else None, **kwargs)
 
 
