@@ -20,7 +20,8 @@ Every default that skgate picks for its user is chosen with this script (see the
 
 Configurations are ``denoise_epll`` keyword arguments; ``betas_sigma2`` gives the penalties
 in units of ``1/sigma^2``, ``lam_scale`` multiplies the default ``lam`` (``64 / sigma^2``) and
-``top_k`` re-scores the shipped network's ``top_k`` best components exactly.
+``top_k`` re-scores the shipped network's ``top_k`` best components exactly and
+``prior_file`` restores with the prior of that model file.
 Named ones live in :data:`CONFIGS`; add any with
 ``--config 'label={"stride": 1, "betas_sigma2": [1, 4, 8, 16, 32]}'``.
 
@@ -31,6 +32,7 @@ Named ones live in :data:`CONFIGS`; add any with
 """
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -44,6 +46,7 @@ from skimage.metrics import structural_similarity
 
 from skgate import denoise_epll, shipped
 from skgate.gating import NetworkGating
+from skgate.models import load_prior
 
 #: Named configurations (``denoise_epll`` keyword arguments).
 CONFIGS = {
@@ -87,12 +90,19 @@ def run_skgate(kwargs, noisy, sigma, colour):
         kwargs["betas"] = np.asarray(kwargs.pop("betas_sigma2"), dtype=float) / sigma**2
     if "lam_scale" in kwargs:
         kwargs["lam"] = kwargs.pop("lam_scale") * 64 / sigma**2
+    if "prior_file" in kwargs:
+        kwargs["prior"] = _prior_from(kwargs.pop("prior_file"))
     if "top_k" in kwargs:
         # The shipped network proposes top_k components, the exact posterior picks one.
         prior = shipped.default_prior()
         tables = shipped.tables_of(prior)
         kwargs["gating"] = NetworkGating(shipped.default_network(), tables, kwargs.pop("top_k"))
     return denoise_epll(noisy, sigma, channel_axis=-1 if colour else None, **kwargs)
+
+
+@functools.lru_cache(maxsize=4)
+def _prior_from(path):
+    return load_prior(path)
 
 
 def run_bm3d(noisy, sigma, colour):

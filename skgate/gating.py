@@ -54,9 +54,8 @@ class ExactGating(Gating):
         return labels
 
 
-#: Components the shipped network proposes for ``gating="network+exact"``: on 4 Set12 images
-#: at sigma 25, 2/4/8 candidates lose 0.13/0.06/0.02 dB to exact gating (the network alone
-#: 0.36 dB) at 31/41/65 % of its time.
+#: Components the shipped network proposes for ``gating="network+exact"``, chosen on the
+#: validation photographs (doc/validation.rst, "Re-scoring the network's candidates").
 RESCORED_CANDIDATES = 4
 
 
