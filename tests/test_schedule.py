@@ -68,3 +68,12 @@ def test_network_output_layers_cover_the_default_schedule(sigma):
     assert np.all(positive[1:] / positive[:-1] <= 2.0 + 1e-9)
     for noise_var in 1 / GaussianNoise(sigma).default_betas():
         assert positive.min() <= noise_var <= positive.max()
+
+
+def test_network_plus_exact_rescores_four_candidates():
+    from skgate.gating import RESCORED_CANDIDATES, make_gating
+    from skgate.shipped import default_network, default_prior, tables_of
+
+    assert RESCORED_CANDIDATES == 4
+    gating = make_gating("network+exact", tables_of(default_prior()), default_network)
+    assert gating.top_k == 4
