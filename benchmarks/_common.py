@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from skimage.metrics import peak_signal_noise_ratio
+from skimage.color import rgb2gray
+from skimage.io import imread
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 #: ``../shared/data`` beside the project root, where the benchmark images live.
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -42,3 +44,20 @@ def print_table(title, header, rows, rst=False):
     head = "  ".join(str(c).rjust(w) for c, w in zip(header, widths, strict=True))
     table = [rule, head, rule, *lines, rule] if rst else [head, *lines]
     print("\n".join(table), flush=True)
+
+
+def load_image(path, colour=False):
+    """A validation image in [0, 1]: RGB, or grey by :func:`skimage.color.rgb2gray`."""
+    image = imread(path)
+    if image.dtype == np.uint8:
+        image = image / 255.0
+    if colour:
+        return np.asarray(image[..., :3], dtype=np.float64)
+    return rgb2gray(image[..., :3]) if image.ndim == 3 else image.astype(np.float64)
+
+
+def quality(clean, estimate, colour=False):
+    """PSNR and SSIM of an estimate clipped to [0, 1]."""
+    estimate = np.clip(estimate, 0, 1)
+    ssim = structural_similarity(clean, estimate, data_range=1, channel_axis=-1 if colour else None)
+    return psnr(clean, estimate), ssim

@@ -39,10 +39,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from _common import DATA, image_files, print_table, psnr, timed
-from skimage.color import rgb2gray
-from skimage.io import imread
-from skimage.metrics import structural_similarity
+from _common import DATA, image_files, load_image, print_table, quality, timed
 
 from skgate import denoise_epll, shipped
 from skgate.gating import NetworkGating
@@ -67,21 +64,6 @@ def noisy_version(clean, index, sigma255):
     """``clean`` plus white noise; the seed depends on the image's index and sigma only."""
     rng = np.random.default_rng((NOISE_SEED, index, round(sigma255 * 100)))
     return clean + (sigma255 / 255) * rng.standard_normal(clean.shape)
-
-
-def load_image(path, colour):
-    image = imread(path)
-    if image.dtype == np.uint8:
-        image = image / 255.0
-    if colour:
-        return np.asarray(image[..., :3], dtype=np.float64)
-    return rgb2gray(image[..., :3]) if image.ndim == 3 else image.astype(np.float64)
-
-
-def quality(clean, estimate, colour):
-    estimate = np.clip(estimate, 0, 1)
-    ssim = structural_similarity(clean, estimate, data_range=1, channel_axis=-1 if colour else None)
-    return psnr(clean, estimate), ssim
 
 
 def run_skgate(kwargs, noisy, sigma, colour):
