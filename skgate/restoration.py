@@ -80,13 +80,12 @@ class EPLLRestorer(BaseEstimator):
         grid is shifted from one iteration to the next so that no grid pattern remains.
     gating : {"exact", "network", "network+exact"}, GatingNetwork or Gating, default="exact"
         How each patch's component is chosen: ``"exact"`` is the full posterior;
-        ``"network"`` the shipped gating network (several times faster, a few tenths of a dB
-        lower); ``"network+exact"`` lets the network propose its 4 best components and the
-        exact posterior choose among them (within about 0.1 dB of exact, about half its time).
-        A fitted :class:`~skgate.GatingNetwork` for ``prior``, or any
-        :class:`~skgate.gating.Gating` strategy (e.g.
+        ``"network"`` the shipped gating network (several times faster, a little lower);
+        ``"network+exact"`` lets the network propose its 4 best components and the exact
+        posterior choose among them (in between). A fitted :class:`~skgate.GatingNetwork`
+        for ``prior``, or any :class:`~skgate.gating.Gating` strategy (e.g.
         :class:`~skgate.gating.NetworkGating` with another ``top_k``). Measured trade-offs:
-        :doc:`/benchmark_results`.
+        :doc:`/validation`.
     clip : tuple of float or None, default=None
         Clip every intermediate estimate to ``(low, high)``, e.g. ``(0, 1)``.
     max_patches : int, default=32768
