@@ -5,12 +5,32 @@ Each validates nothing itself beyond what it adds: it builds the degradation
 (:func:`skgate.colour.restore_channels`).
 """
 
+from .adaptation import DEFAULT_STRENGTH
 from .colour import restore_channels
 from .likelihoods import Blur, GaussianNoise, Inpainting
 from .noise import estimate_noise_sigma
 from .restoration import EPLLRestorer
 
 __all__ = ["denoise_epll", "deblur_epll", "inpaint_epll"]
+
+# The functions' arguments that configure the restorer (the rest describe the degradation).
+_RESTORER_ARGUMENTS = (
+    "betas",
+    "lam",
+    "stride",
+    "gating",
+    "tile_shape",
+    "n_jobs",
+    "adapt",
+    "adapt_strength",
+)
+
+
+def _restorer(arguments):
+    """The :class:`EPLLRestorer` that a function's ``arguments`` (its ``locals()``) ask for."""
+    return EPLLRestorer(
+        arguments["prior"], **{name: arguments[name] for name in _RESTORER_ARGUMENTS}
+    )
 
 
 def denoise_epll(
@@ -25,6 +45,7 @@ def denoise_epll(
     tile_shape=None,
     n_jobs=None,
     adapt=0,
+    adapt_strength=DEFAULT_STRENGTH,
     channel_axis=None,
 ):
     """Remove white Gaussian noise with EPLL and a Gaussian-mixture patch prior.
@@ -46,7 +67,7 @@ def denoise_epll(
         3 restores as well as 1 (every overlapping patch) in about a ninth of the time
         (chosen on the validation photographs: :doc:`/validation`). Pass 1 for Zoran &
         Weiss's original EPLL.
-    betas, lam, gating, tile_shape, n_jobs, adapt
+    betas, lam, gating, tile_shape, n_jobs, adapt, adapt_strength
         See :class:`EPLLRestorer` (``adapt=1`` adapts the prior to the image in a second
         pass, for about four times the time; measured in :doc:`/validation`).
     channel_axis : int or None, default=None
@@ -77,16 +98,7 @@ def denoise_epll(
     """
     if sigma is None:
         sigma = estimate_noise_sigma(image, channel_axis=channel_axis)
-    restorer = EPLLRestorer(
-        prior,
-        betas=betas,
-        lam=lam,
-        stride=stride,
-        gating=gating,
-        tile_shape=tile_shape,
-        n_jobs=n_jobs,
-        adapt=adapt,
-    )
+    restorer = _restorer(locals())
     return restore_channels(image, GaussianNoise(sigma), restorer, channel_axis)
 
 
@@ -103,6 +115,7 @@ def deblur_epll(
     tile_shape=None,
     n_jobs=None,
     adapt=0,
+    adapt_strength=DEFAULT_STRENGTH,
     channel_axis=None,
 ):
     """Deconvolve a blurred, noisy image with EPLL (periodic boundary).
@@ -116,7 +129,7 @@ def deblur_epll(
         Point-spread function, centred at ``(kh // 2, kw // 2)``; see :class:`Blur`.
     sigma : float
         Noise standard deviation.
-    prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, channel_axis
+    prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, adapt_strength, channel_axis
         As in :func:`denoise_epll` (``stride=3`` by default); the default schedule is
         ``betas = 50 * [1, 2, 4, ..., 64]``.
 
@@ -136,16 +149,7 @@ def deblur_epll(
     >>> bool(np.mean((deblurred - clean) ** 2) < np.mean((blurred - clean) ** 2))
     True
     """
-    restorer = EPLLRestorer(
-        prior,
-        betas=betas,
-        lam=lam,
-        stride=stride,
-        gating=gating,
-        tile_shape=tile_shape,
-        n_jobs=n_jobs,
-        adapt=adapt,
-    )
+    restorer = _restorer(locals())
     return restore_channels(image, Blur(kernel, sigma), restorer, channel_axis)
 
 
@@ -162,6 +166,7 @@ def inpaint_epll(
     tile_shape=None,
     n_jobs=None,
     adapt=0,
+    adapt_strength=DEFAULT_STRENGTH,
     channel_axis=None,
 ):
     """Fill in missing pixels with EPLL.
@@ -175,7 +180,7 @@ def inpaint_epll(
         True where the pixel is observed; the image's spatial shape (shared by all channels).
     sigma : float, default=1e-3
         Noise of the observed pixels.
-    prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, channel_axis
+    prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, adapt_strength, channel_axis
         As in :func:`denoise_epll` (``stride=3`` by default); the default schedule is
         ``betas = 50 * 1.25^k``, k = 0..28.
 
@@ -194,14 +199,5 @@ def inpaint_epll(
     >>> bool(np.abs(filled - clean)[~mask].mean() < 0.05)
     True
     """
-    restorer = EPLLRestorer(
-        prior,
-        betas=betas,
-        lam=lam,
-        stride=stride,
-        gating=gating,
-        tile_shape=tile_shape,
-        n_jobs=n_jobs,
-        adapt=adapt,
-    )
+    restorer = _restorer(locals())
     return restore_channels(image, Inpainting(mask, sigma), restorer, channel_axis)
