@@ -131,7 +131,7 @@ def deblur_epll(
         Noise standard deviation.
     prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, adapt_strength, channel_axis
         As in :func:`denoise_epll` (``stride=3`` by default); the default schedule is
-        ``betas = 50 * [1, 2, 4, ..., 64]``.
+        ``betas = 5 * [1, 4, 16, ..., 1024]`` (:meth:`Blur.default_betas`).
 
     Returns
     -------
