@@ -2,19 +2,24 @@
 
 Every check raises ``TypeError`` or ``ValueError`` naming the offending argument, so that bad
 input is reported where the user passed it and never surfaces as a crash deep inside numpy.
+Numbers are checked by scikit-learn's parameter machinery, the one behind the estimators'
+``_parameter_constraints``: the same mistake gets the same ``InvalidParameterError`` (a
+``ValueError`` and a ``TypeError``) and the same wording wherever it is made.
 """
 
 import numbers
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 
 
-def check_positive_int(value, name, minimum=1):
+def _check_number(value, name, interval, caller):
+    validate_parameter_constraints({name: [interval]}, {name: value}, caller_name=caller)
+
+
+def check_positive_int(value, name, minimum=1, caller="skgate"):
     """Return ``value`` as an ``int`` after checking it is an integer ``>= minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    _check_number(value, name, Interval(numbers.Integral, minimum, None, closed="left"), caller)
     return int(value)
 
 
@@ -70,11 +75,8 @@ def check_float_dtype(dtype, name="dtype"):
     return resolved.type
 
 
-def check_real(value, name, allow_zero):
+def check_real(value, name, allow_zero, caller="skgate"):
     """``value`` as a float after checking it is a finite real number, > 0 or >= 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be finite and {bound}, got {value}")
+    closed = "left" if allow_zero else "neither"
+    _check_number(value, name, Interval(numbers.Real, 0, None, closed=closed), caller)
     return float(value)

@@ -23,24 +23,19 @@ image step by preconditioned conjugate gradients.
 
 import copy
 from abc import ABC, abstractmethod
-from numbers import Real
 
 import numpy as np
 from scipy import ndimage
 from scipy.sparse.linalg import LinearOperator, cg
 
-from ._validation import check_image_2d
+from ._validation import check_image_2d, check_real
 
 __all__ = ["Likelihood", "GaussianNoise", "Blur", "Inpainting"]
 
 
-def check_sigma(sigma, name="sigma"):
+def check_sigma(sigma, name="sigma", caller="skgate"):
     """A finite, strictly positive noise level."""
-    if isinstance(sigma, bool) or not isinstance(sigma, Real):
-        raise TypeError(f"{name} must be a real number, got {type(sigma).__name__}")
-    if not np.isfinite(sigma) or sigma <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {sigma}")
-    return float(sigma)
+    return check_real(sigma, name, allow_zero=False, caller=caller)
 
 
 class Likelihood(ABC):
@@ -60,7 +55,7 @@ class Likelihood(ABC):
     """
 
     def __init__(self, sigma):
-        self.sigma = check_sigma(sigma)
+        self.sigma = check_sigma(sigma, caller=type(self).__name__)
 
     def __repr__(self):
         return f"{type(self).__name__}(sigma={self.sigma:g})"
@@ -68,7 +63,7 @@ class Likelihood(ABC):
     def with_sigma(self, sigma):
         """The same degradation with noise ``sigma`` (a shallow copy)."""
         other = copy.copy(self)
-        other.sigma = check_sigma(sigma)
+        other.sigma = check_sigma(sigma, caller=type(self).__name__)
         return other
 
     # -- the operator

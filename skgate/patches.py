@@ -83,8 +83,8 @@ class PatchGrid:
     offset: tuple = (0, 0)
 
     def __post_init__(self):
-        p = check_positive_int(self.patch_size, "patch_size")
-        stride = check_positive_int(self.stride, "stride")
+        p = check_positive_int(self.patch_size, "patch_size", caller="PatchGrid")
+        stride = check_positive_int(self.stride, "stride", caller="PatchGrid")
         if stride > p:
             raise ValueError(f"stride={stride} larger than patch_size={p} leaves pixels uncovered")
         shape = tuple(int(s) for s in self.image_shape)
@@ -198,7 +198,7 @@ def extract_patches(image, patch_size=8, stride=1, offset=(0, 0), dtype=np.float
            [10., 11., 14., 15.]])
     """
     dtype = check_float_dtype(dtype)
-    p = check_positive_int(patch_size, "patch_size")
+    p = check_positive_int(patch_size, "patch_size", caller="extract_patches")
     image = check_image_2d(image, min_shape=(p, p))
     grid = PatchGrid(image.shape, p, stride, offset)
     return grid.extract(image, dtype=dtype)
@@ -348,8 +348,8 @@ def sample_patches(
     >>> sample_patches([image, image.T], n_patches=5, patch_size=8, random_state=0).shape
     (5, 64)
     """
-    n_patches = check_positive_int(n_patches, "n_patches")
-    p = check_positive_int(patch_size, "patch_size")
+    n_patches = check_positive_int(n_patches, "n_patches", caller="sample_patches")
+    p = check_positive_int(patch_size, "patch_size", caller="sample_patches")
     dtype = check_float_dtype(dtype)
     rng = check_random_state(random_state)
     if isinstance(images, (str, Path)) or (isinstance(images, np.ndarray) and images.ndim == 2):

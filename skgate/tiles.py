@@ -45,7 +45,10 @@ def _check_tile_shape(tile_shape):
         raise TypeError(
             f"tile_shape must be an int or a pair of ints, got {tile_shape!r}"
         ) from None
-    return (check_positive_int(rows, "tile_shape"), check_positive_int(cols, "tile_shape"))
+    return (
+        check_positive_int(rows, "tile_shape", caller="TileLayout"),
+        check_positive_int(cols, "tile_shape", caller="TileLayout"),
+    )
 
 
 class TileLayout:
@@ -72,7 +75,7 @@ class TileLayout:
     """
 
     def __init__(self, image_shape, tile_shape, margin, align=1):
-        align = check_positive_int(align, "align")
+        align = check_positive_int(align, "align", caller="TileLayout")
         rows, cols = _check_tile_shape(tile_shape)
         self.tile_shape = (-(-rows // align) * align, -(-cols // align) * align)
         self.image_shape = tuple(int(n) for n in image_shape)

@@ -61,8 +61,10 @@ def train_prior(
     prior : GMMPatchPrior
         The fitted prior; ``prior.metadata_`` records how it was trained.
     """
-    n_patches = check_positive_int(n_patches, "n_patches")
-    warm_up_patches = min(check_positive_int(warm_up_patches, "warm_up_patches"), n_patches)
+    n_patches = check_positive_int(n_patches, "n_patches", caller="train_prior")
+    warm_up_patches = min(
+        check_positive_int(warm_up_patches, "warm_up_patches", caller="train_prior"), n_patches
+    )
     rng = check_random_state(random_state)
     tic = time.perf_counter()
     X = sample_patches(images, n_patches, patch_size, random_state=rng, dtype="float32")
@@ -155,7 +157,7 @@ def epll_patches(
         Zero-mean patch rows.
     noise_var : ndarray of shape (n,)
     """
-    per_step = check_positive_int(per_step, "per_step")
+    per_step = check_positive_int(per_step, "per_step", caller="epll_patches")
     rng = check_random_state(random_state)
     recorder = _RecordingGating(MixtureTables(prior), per_step, rng)
     restorer = EPLLRestorer(prior, gating=recorder, stride=stride)
