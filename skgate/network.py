@@ -8,12 +8,8 @@ per-component weights ``w_hi`` and offsets ``c_h``,
 i.e. an affine ``d' -> n_filters`` layer, an element-wise square and an affine
 ``n_filters -> K`` layer: about ``n_filters * (d' + K)`` multiply-adds per patch instead of the
 ``d'^2 K / 2`` of the exact posterior. It is trained by minimising the cross-entropy between
-``q`` and the exact posterior ``p`` of a fitted :class:`~skgate.GMMPatchPrior` (the teacher):
-
-    L = -1/N sum_n sum_h p_nh log q_nh.
-
-With ``g = (q - p) / N`` and ``r = V x``: ``dL/dc = sum_n g``, ``dL/dW = -g^T r^2`` and
-``dL/dV = -2 ((g W) * r)^T x``.
+``q`` and the exact posterior ``p`` of a fitted :class:`~skgate.GMMPatchPrior` (the teacher;
+the loss and its gradients are in ``skgate._gating_loss``).
 """
 
 import time
@@ -27,65 +23,16 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._gating_loss import (
+    loss_and_grad,
+    loss_and_grad_heads,
+    teacher_posterior,
+    unflatten,
+)
 from .prior import GMMPatchPrior
 from .tables import MixtureTables
 
 __all__ = ["GatingNetwork"]
-
-
-def _cross_entropy_and_residual(logits, teacher):
-    """Mean cross-entropy of ``softmax(logits)`` against ``teacher`` and ``g = (q - p) / n``.
-
-    Works in place on ``logits``; sums are accumulated in float64."""
-    n = logits.shape[0]
-    logits -= logits.max(axis=1, keepdims=True)
-    q = np.exp(logits)
-    norm = q.sum(axis=1, keepdims=True)
-    log_norm = np.log(norm, dtype=np.float64)
-    loss = (log_norm.sum() - np.einsum("ij,ij->", teacher, logits, dtype=np.float64)) / n
-    q /= norm
-    q -= teacher
-    q *= 1.0 / n
-    return loss, q
-
-
-def _loss_and_grad(theta, shapes, coords, teacher):
-    """Cross-entropy against ``teacher`` posteriors and its gradient, flattened for scipy.
-
-    Computed in the dtype of ``coords`` (training passes float32: the GEMMs and exponentials
-    dominate, and single precision halves them); ``theta`` and the gradient are float64."""
-    V, W, c = (p.astype(coords.dtype) for p in _unflatten(theta, shapes))
-    responses = coords @ V.T
-    squares = responses * responses
-    logits = squares @ W.T
-    np.subtract(c, logits, out=logits)
-    loss, g = _cross_entropy_and_residual(logits, teacher)
-    grad_c = g.sum(axis=0, dtype=np.float64)
-    grad_W = -(g.T @ squares)
-    back = g @ W
-    back *= responses
-    grad_V = -2.0 * (back.T @ coords)
-    return loss, np.concatenate([grad_V.ravel(), grad_W.ravel(), grad_c]).astype(np.float64)
-
-
-def _unflatten(theta, shapes):
-    out, start = [], 0
-    for shape in shapes:
-        size = int(np.prod(shape))
-        out.append(theta[start : start + size].reshape(shape))
-        start += size
-    return out
-
-
-def _loss_and_grad_heads(theta, shapes, features, teacher):
-    """Cross-entropy and gradient for the output layer alone (filters fixed): a multinomial
-    logistic regression on the squared responses, which is convex."""
-    W, c = (p.astype(features.dtype) for p in _unflatten(theta, shapes))
-    logits = features @ W.T
-    np.subtract(c, logits, out=logits)
-    loss, g = _cross_entropy_and_residual(logits, teacher)
-    grad = np.concatenate([(-(g.T @ features)).ravel(), g.sum(axis=0, dtype=np.float64)])
-    return loss, grad.astype(np.float64)
 
 
 class GatingNetwork(BaseEstimator):
@@ -290,12 +237,12 @@ class GatingNetwork(BaseEstimator):
         self.loss_curve_ = []
         for i, batch in enumerate(self._minibatches(coords, n_batches, levels[0], rng)):
             tic = time.perf_counter()
-            target = _teacher_posterior(tables, batch, levels[0])
-            result = self._lbfgs(_loss_and_grad, theta, (shapes, batch.astype(np.float32), target))
+            target = teacher_posterior(tables, batch, levels[0])
+            result = self._lbfgs(loss_and_grad, theta, (shapes, batch.astype(np.float32), target))
             theta = result.x
             self.loss_curve_.append(float(result.fun))
             self._report(f"filters, minibatch {i + 1}/{n_batches}", result.fun, tic)
-        V, W, c = _unflatten(theta, shapes)
+        V, W, c = unflatten(theta, shapes)
 
         heads_W, heads_c = [W], [c]
         head_shapes = [W.shape, c.shape]
@@ -312,14 +259,14 @@ class GatingNetwork(BaseEstimator):
             batches = max(1, n_batches // 10)
             for i, batch in enumerate(self._minibatches(coords, batches, level, rng)):
                 tic = time.perf_counter()
-                target = _teacher_posterior(tables, batch, level)
+                target = teacher_posterior(tables, batch, level)
                 responses = batch.astype(np.float32) @ V32.T
                 result = self._lbfgs(
-                    _loss_and_grad_heads, theta, (head_shapes, responses * responses, target)
+                    loss_and_grad_heads, theta, (head_shapes, responses * responses, target)
                 )
                 theta = result.x
                 self._report(f"noise level {level:.3g}, minibatch {i + 1}", result.fun, tic)
-            head_W, head_c = _unflatten(theta, head_shapes)
+            head_W, head_c = unflatten(theta, head_shapes)
             heads_W.append(head_W)
             heads_c.append(head_c)
 
@@ -374,7 +321,7 @@ class GatingNetwork(BaseEstimator):
         nearest = np.empty(coords.shape[0], dtype=np.intp)
         for var in np.unique(noise_var):
             rows = noise_var == var
-            targets[rows] = _teacher_posterior(tables, coords[rows], var)
+            targets[rows] = teacher_posterior(tables, coords[rows], var)
             nearest[rows] = self.level_index(float(var))
         weights, offsets = self.weights_.copy(), self.offsets_.copy()
         shapes = [weights.shape[1:], offsets.shape[1:]]
@@ -384,11 +331,11 @@ class GatingNetwork(BaseEstimator):
                 continue
             tic = time.perf_counter()
             result = self._lbfgs(
-                _loss_and_grad_heads,
+                loss_and_grad_heads,
                 np.concatenate([weights[level].ravel(), offsets[level]]),
                 (shapes, features[rows], targets[rows]),
             )
-            weights[level], offsets[level] = _unflatten(result.x, shapes)
+            weights[level], offsets[level] = unflatten(result.x, shapes)
             level_name = f"head {self.noise_levels_[level]:.3g}, {rows.sum()} rows"
             self._report(level_name, result.fun, tic)
         self.weights_, self.offsets_ = weights, offsets
@@ -483,8 +430,3 @@ class GatingNetwork(BaseEstimator):
         teacher = self.prior_.predict_proba(X, noise_var=noise_var)
         log_q = log_softmax(self.decision_function(X, noise_var), axis=1)
         return float(-np.mean(np.sum(teacher * log_q, axis=1)))
-
-
-def _teacher_posterior(tables, coords, noise_var):
-    log_post = tables.log_posterior(coords.astype(np.float32), noise_var)
-    return softmax(log_post.astype(np.float64), axis=1).astype(np.float32)

@@ -3,8 +3,9 @@ import pytest
 from scipy.optimize import check_grad
 
 from skgate import GMMPatchPrior
+from skgate._gating_loss import loss_and_grad
 from skgate.gating import NetworkGating
-from skgate.network import GatingNetwork, _loss_and_grad
+from skgate.network import GatingNetwork
 from skgate.patches import sample_patches
 from skgate.tables import MixtureTables
 
@@ -27,10 +28,10 @@ def test_analytic_gradient_matches_finite_differences():
     theta = rng.standard_normal(F * d + K * F + K) * 0.3
 
     def f(t):
-        return _loss_and_grad(t, shapes, coords, teacher)[0]
+        return loss_and_grad(t, shapes, coords, teacher)[0]
 
     def g(t):
-        return _loss_and_grad(t, shapes, coords, teacher)[1]
+        return loss_and_grad(t, shapes, coords, teacher)[1]
 
     assert check_grad(f, g, theta) < 1e-6 * max(1.0, np.linalg.norm(g(theta)))
 
