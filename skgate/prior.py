@@ -22,20 +22,17 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
-from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._em import e_step_statistics, initial_mixture, m_step
 from ._linalg import (
     LOG_2PI,
     dc_free_basis,
     eigh,
-    pack_symmetric,
-    packed_outer,
     scaled_gram,
-    unpack_symmetric,
 )
 
 __all__ = ["GMMPatchPrior", "dc_free_basis"]
@@ -220,15 +217,17 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
             weights = self.weights_
             covs = basis.T @ self.covariances_ @ basis
         else:
-            weights, covs = self._initialize(Y, rng)
+            weights, covs = initial_mixture(
+                Y, self.n_components, self.init_params, self.reg_covar, rng
+            )
 
         self.converged_ = False
         previous = -np.inf
         lower_bound = -np.inf
         for n_iter in range(1, self.max_iter + 1):
             tic = time.perf_counter()
-            lower_bound, counts, moments = self._e_step_statistics(Y, weights, covs)
-            weights, covs = self._m_step(counts, moments, n_samples)
+            lower_bound, counts, moments = e_step_statistics(Y, weights, covs, self.chunk_size)
+            weights, covs = m_step(counts, moments, self.reg_covar)
             if self.verbose:
                 print(
                     f"EM iteration {n_iter:3d}: mean log-likelihood {lower_bound:.5f} "
@@ -250,67 +249,6 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
         self.lower_bound_ = float(lower_bound)
         self._set_mixture(weights, covs, basis)
         return self
-
-    def _initialize(self, Y, rng):
-        """Weights and covariances from initial (hard or random) responsibilities."""
-        n, d = Y.shape
-        K = self.n_components
-        n_sub = min(n, max(20 * K, 10000))
-        sub = Y[rng.choice(n, n_sub, replace=False)].astype(np.float64)
-        if self.init_params == "kmeans":
-            norms = np.linalg.norm(sub, axis=1, keepdims=True)
-            unit = np.divide(sub, norms, out=np.zeros_like(sub), where=norms > 0)
-            # x and -x have the same density under a zero-mean Gaussian: fold the sign.
-            pivot = unit[np.arange(n_sub), np.argmax(np.abs(unit), axis=1)]
-            unit *= np.where(pivot < 0, -1.0, 1.0)[:, None]
-            labels = KMeans(
-                n_clusters=K, n_init=1, max_iter=50, random_state=rng.randint(2**31 - 1)
-            ).fit_predict(unit)
-            resp = np.zeros((n_sub, K))
-            resp[np.arange(n_sub), labels] = 1.0
-        else:
-            resp = rng.uniform(size=(n_sub, K))
-            resp /= resp.sum(axis=1, keepdims=True)
-        counts = resp.sum(axis=0)
-        moments = unpack_symmetric(resp.T @ packed_outer(sub).T, d)
-        # Shrink small clusters towards the global covariance so none starts degenerate.
-        shrink = float(d)
-        global_cov = sub.T @ sub / n_sub
-        covs = (moments + shrink * global_cov) / (counts + shrink)[:, None, None]
-        covs += self.reg_covar * np.eye(d)
-        weights = (counts + 1.0) / (n_sub + K)
-        return weights, covs
-
-    def _e_step_statistics(self, Y, weights, covs):
-        """Mean log-likelihood, responsibility counts and packed second moments."""
-        n, d = Y.shape
-        eigvals, eigvecs = eigh(covs)
-        precisions = scaled_gram(eigvecs, 1.0 / eigvals)
-        quad = pack_symmetric(-0.5 * precisions).astype(np.float32)
-        const = np.log(weights) - 0.5 * (np.log(eigvals).sum(axis=1) + d * LOG_2PI)
-        counts = np.zeros(self.n_components)
-        moments = np.zeros((self.n_components, quad.shape[0]))
-        total = 0.0
-        packed = None
-        for start in range(0, n, self.chunk_size):
-            chunk = Y[start : start + self.chunk_size]
-            if packed is None or packed.shape[1] != chunk.shape[0]:
-                packed = np.empty((quad.shape[0], chunk.shape[0]), dtype=np.float32)
-            packed_outer(chunk, out=packed)
-            log_prob = (packed.T @ quad).astype(np.float64) + const
-            log_norm = logsumexp(log_prob, axis=1)
-            resp = np.exp(log_prob - log_norm[:, None])
-            total += log_norm.sum()
-            counts += resp.sum(axis=0)
-            moments += resp.T.astype(np.float32) @ packed.T
-        return total / n, counts, moments
-
-    def _m_step(self, counts, moments, n_samples):
-        d = int(round((np.sqrt(8 * moments.shape[1] + 1) - 1) / 2))
-        counts = counts + 10 * np.finfo(float).eps
-        covs = unpack_symmetric(moments, d) / counts[:, None, None]
-        covs += self.reg_covar * np.eye(d)
-        return counts / counts.sum(), covs
 
     @classmethod
     def from_covariances(cls, weights, covariances, *, space="patch", **params):
