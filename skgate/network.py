@@ -56,9 +56,8 @@ class GatingNetwork(BaseEstimator):
         output layers are interpolated (:meth:`head`).
     batch_size : int, default=100000
         Patches per minibatch. Each minibatch is fitted for ``max_iter`` iterations with
-        about 26,000 parameters (100 filters, 200 components), so small batches overfit: with
-        10,000 the cross-entropy on fresh patches was 1.45 against 0.64 on the batch; with
-        100,000 it fell to 0.92 within six batches (measured on BSDS300 patches).
+        about 26,000 parameters (100 filters, 200 components), so small batches overfit (the
+        training script, ``scripts/train_default_models.py``, records what was measured).
     n_batches : int or None, default=None
         Minibatches for the filters, drawn from ``X``; ``None`` makes one pass
         (``ceil(n_samples / batch_size)``). Each further level uses ``max(1, n_batches // 10)``,

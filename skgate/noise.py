@@ -60,8 +60,7 @@ def estimate_noise_sigma(image, *, channel_axis=None):
     Notes
     -----
     The estimator reads textures as noise, so it overestimates low noise levels on detailed
-    images. Measured on Set12, the mean ratio estimate / truth is 1.25 at sigma 5/255, 1.06
-    at 15/255, 1.03 at 25/255 and 1.01 at 50/255 (:doc:`/benchmarks`).
+    images (its measured accuracy is in :doc:`/benchmarks`).
 
     Examples
     --------
