@@ -178,13 +178,14 @@ def refit_network_heads(args):
     network = load_network(path, prior)
     tic = time.perf_counter()
     files = image_files(args.train)[: args.heads_images]
-    X, noise_var = epll_patches(files, prior, random_state=0)
+    X, noise_var = epll_patches(files, prior, per_step=args.heads_per_step, random_state=0)
     network.set_params(max_iter=100, verbose=1).fit_heads(X, noise_var)
     minutes = (time.perf_counter() - tic) / 60
     info = dict(network.metadata_)
     info["heads_refit"] = (
         f"output layers refitted on {len(X)} patches from exact-gating EPLL runs on the first "
-        f"{len(files)} training images (sigma 15/25/35/50/75, stride 3, 1,500 per step, seed "
+        f"{len(files)} training images (sigma 15/25/35/50/75, stride 3, {args.heads_per_step} "
+        "per step, default schedule, seed "
         f"0), 100 L-BFGS iterations per level, {minutes:.1f} min"
     )
     network.set_params(verbose=0)
@@ -213,6 +214,7 @@ def main(argv=None):
     parser.add_argument("--n-components", type=int, default=200)
     parser.add_argument("--network-batches", type=int, default=12)
     parser.add_argument("--heads-images", type=int, default=30)
+    parser.add_argument("--heads-per-step", type=int, default=1500)
     parser.add_argument(
         "--network-stage1", default=None, help="a network file from pass 1 (skips it)"
     )
