@@ -42,6 +42,7 @@ DEFAULT_STRENGTH = 10.0
         "prior": [GMMPatchPrior],
         "image": ["array-like"],
         "noise_var": [Interval(Real, 0, None, closed="left")],
+        # > 0: a component the image never uses keeps the learned covariance.
         "strength": [Interval(Real, 0, None, closed="neither")],
         "stride": [Interval(Integral, 1, None, closed="left")],
         "max_patches": [Interval(Integral, 1, None, closed="left")],
@@ -109,10 +110,6 @@ def adapt_prior(
     p = prior.patch_size
     if image.shape[0] < p or image.shape[1] < p:
         raise ValueError(f"image of shape {image.shape} is smaller than the {p}x{p} patches")
-    # strength > 0 (checked above): a component the image never uses keeps the learned
-    # covariance.
-    if not np.isfinite(noise_var):
-        raise ValueError(f"noise_var must be finite, got {noise_var}")
     if stride > p:
         raise ValueError(f"stride must be <= the patch size {p}, got {stride}")
     tables = MixtureTables(prior) if tables is None else tables
