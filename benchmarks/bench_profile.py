@@ -18,7 +18,7 @@ from _common import DATA, image_files, load_image, print_table
 
 from skgate import EPLLRestorer, GaussianNoise
 from skgate.gating import make_gating
-from skgate.patches import PatchGrid
+from skgate.patches import PatchGrid, shifted_offset
 from skgate.shipped import default_network, default_prior, tables_of
 
 
@@ -41,7 +41,6 @@ def profile_once(y, likelihood, gating_name, stride, max_patches=32768):
     tables = tables_of(prior)
     gating = make_gating(gating_name, tables, default_network)
     p = prior.patch_size
-    restorer = EPLLRestorer(stride=stride, gating=gating_name)
     betas = likelihood.default_betas()
     lam = likelihood.default_lam(p)
     seconds, patches = defaultdict(float), 0
@@ -54,7 +53,7 @@ def profile_once(y, likelihood, gating_name, stride, max_patches=32768):
     x = likelihood.initial_estimate(y)
     for iteration, beta in enumerate(betas):
         noise_var = 1.0 / beta
-        grid = PatchGrid(x.shape, p, stride, restorer._grid_offset(iteration))
+        grid = PatchGrid(x.shape, p, stride, shifted_offset(stride, iteration))
         patch_sum = np.zeros(grid.image_shape)
         for rows in grid.row_chunks(max_patches):
             t = time.perf_counter()

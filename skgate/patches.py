@@ -21,6 +21,7 @@ from ._validation import check_float_dtype, check_image_2d, check_positive_int
 
 __all__ = [
     "PatchGrid",
+    "shifted_offset",
     "extract_patches",
     "aggregate_patches",
     "patch_coverage",
@@ -158,6 +159,15 @@ class PatchGrid:
             np.add.at(col_hits, self.cols + a, 1)
         count[:] = np.outer(row_hits, col_hits)
         return count
+
+
+def shifted_offset(stride, iteration):
+    """Grid offset ``(row, col)`` of the ``iteration``-th grid of a sequence with ``stride``.
+
+    Successive grids are shifted so that no stride pattern survives when their estimates are
+    averaged over iterations (EPLL's iterations with ``stride > 1``)."""
+    step = (stride // 2) + 1 if stride > 2 else 1
+    return ((iteration * step) % stride, (iteration * step + stride // 2) % stride)
 
 
 def extract_patches(image, patch_size=8, stride=1, offset=(0, 0), dtype=np.float64):

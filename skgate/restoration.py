@@ -28,7 +28,7 @@ from .adaptation import DEFAULT_STRENGTH, adapt_prior
 from .gating import Gating, make_gating
 from .likelihoods import Likelihood
 from .network import GatingNetwork
-from .patches import PatchGrid
+from .patches import PatchGrid, shifted_offset
 from .prior import GMMPatchPrior
 from .shipped import default_network, default_prior, default_tables_and_gating, tables_of
 from .tables import MixtureTables
@@ -180,12 +180,6 @@ class EPLLRestorer(BaseEstimator):
             raise ValueError("prior must have an integer patch_size to restore images")
         return prior
 
-    def _grid_offset(self, iteration):
-        # Successive grids are shifted so that no stride pattern survives the averaging.
-        s = self.stride
-        step = (s // 2) + 1 if s > 2 else 1
-        return ((iteration * step) % s, (iteration * step + s // 2) % s)
-
     def restore(self, image, likelihood, *, x0=None, callback=None, progress=None):
         """Restore ``image`` degraded as described by ``likelihood``.
 
@@ -320,7 +314,7 @@ class EPLLRestorer(BaseEstimator):
         )
         for step, beta in enumerate(settings.betas):
             iteration = first + step
-            grid = PatchGrid(x.shape, p, stride, self._grid_offset(iteration))
+            grid = PatchGrid(x.shape, p, stride, shifted_offset(stride, iteration))
             patch_sum = self._estimate_patches(x, grid, gating, tables, 1.0 / beta, max_patches)
             # As in Zoran & Weiss's code, the patch term pulls every pixel towards the average
             # of its patch estimates with the weight of p^2 patches, wherever it lies: with the

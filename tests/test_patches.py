@@ -182,3 +182,15 @@ def test_sample_patches_augment_draws_every_symmetry():
     np.testing.assert_array_equal(
         augmented, sample_patches(ramp, 400, 4, random_state=0, augment=True)
     )
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3, 4])
+def test_shifted_offsets_stay_inside_the_stride_and_move(stride):
+    from skgate.patches import shifted_offset
+
+    offsets = [shifted_offset(stride, i) for i in range(2 * stride)]
+    assert all(0 <= r < stride and 0 <= c < stride for r, c in offsets)
+    if stride == 1:
+        assert set(offsets) == {(0, 0)}
+    else:
+        assert len(set(offsets)) == stride  # every iteration within a cycle uses a new grid
