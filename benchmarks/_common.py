@@ -4,6 +4,7 @@ Scripts in this folder run with it on ``sys.path`` (``python benchmarks/bench_*.
 import this module as ``_common``.
 """
 
+import json
 import time
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+
+#: Seed of the validation protocol's noise (with the image's index and the noise level).
+NOISE_SEED = 20151207  # the NIPS 2015 conference's first day
 
 
 def timed(call, *args, **kwargs):
@@ -61,3 +65,12 @@ def quality(clean, estimate, colour=False):
     estimate = np.clip(estimate, 0, 1)
     ssim = structural_similarity(clean, estimate, data_range=1, channel_axis=-1 if colour else None)
     return psnr(clean, estimate), ssim
+
+
+def labelled_configs(items):
+    """``{label: kwargs}`` from command-line items ``'label={"key": value, ...}'``."""
+    configs = {}
+    for item in items:
+        label, _, text = item.partition("=")
+        configs[label] = json.loads(text)
+    return configs

@@ -39,7 +39,16 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from _common import DATA, image_files, load_image, print_table, quality, timed
+from _common import (
+    DATA,
+    NOISE_SEED,
+    image_files,
+    labelled_configs,
+    load_image,
+    print_table,
+    quality,
+    timed,
+)
 
 from skgate import denoise_epll, shipped
 from skgate.gating import NetworkGating
@@ -56,8 +65,6 @@ CONFIGS = {
     "network adapt 1": {"gating": "network", "adapt": 1},
     "network+exact adapt 1": {"gating": "network+exact", "adapt": 1},
 }
-
-NOISE_SEED = 20151207  # the NIPS 2015 conference's first day
 
 
 def noisy_version(clean, index, sigma255):
@@ -133,9 +140,7 @@ def parse_configs(names, extra):
         if name not in CONFIGS:
             sys.exit(f"unknown configuration {name!r}; named ones: {', '.join(CONFIGS)}")
         configs[name] = CONFIGS[name]
-    for item in extra:
-        label, _, text = item.partition("=")
-        configs[label] = json.loads(text)
+    configs.update(labelled_configs(extra))
     return configs
 
 

@@ -19,13 +19,21 @@ import argparse
 import json
 
 import numpy as np
-from _common import DATA, image_files, load_image, print_table, quality, timed
+from _common import (
+    DATA,
+    NOISE_SEED,
+    image_files,
+    labelled_configs,
+    load_image,
+    print_table,
+    quality,
+    timed,
+)
 from skimage.restoration import inpaint_biharmonic, wiener
 
 from skgate import Blur, deblur_epll, inpaint_epll
 from skgate.kernels import gaussian_kernel, motion_kernel
 
-NOISE_SEED = 20151207
 KERNELS = {"gaussian": gaussian_kernel(1.6, size=9), "motion": motion_kernel(15, 45.0)}
 BALANCES = [0.003, 0.01, 0.03, 0.1]
 
@@ -82,10 +90,7 @@ def main(argv=None):
     parser.add_argument("--save", default=None)
     args = parser.parse_args(argv)
     images = [load_image(f) for f in image_files(args.folder)[: args.images]]
-    configs = {"default": {}}
-    for item in args.config:
-        label, _, text = item.partition("=")
-        configs[label] = json.loads(text)
+    configs = {"default": {}, **labelled_configs(args.config)}
     levels = list(KERNELS) if args.task == "deblur" else ["50 % missing"]
     peer = "wiener (best balance)" if args.task == "deblur" else "inpaint_biharmonic"
     saved = {}
