@@ -207,12 +207,12 @@ class TimedGating(Gating):
         self.flops = 0.0
         self.tables = tables
 
-    def assign(self, coords, noise_var):
+    def assign(self, patches, noise_var):
         tic = time.perf_counter()
-        out = self.exact.assign(coords, noise_var)
+        out = self.exact.assign(patches, noise_var)
         self.seconds += time.perf_counter() - tic
-        d = coords.shape[1]
-        self.flops += 2.0 * len(coords) * (d * (d + 1) // 2) * self.tables.n_components
+        d = self.tables.eigvals.shape[1]
+        self.flops += 2.0 * len(patches) * (d * (d + 1) // 2) * self.tables.n_components
         return out
 
 

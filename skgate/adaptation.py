@@ -120,8 +120,9 @@ def adapt_prior(
     counts = np.zeros(K)
     grid = PatchGrid(image.shape, p, stride)
     for rows in grid.row_chunks(max_patches):
-        coords = tables.to_subspace(grid.extract(image, rows, dtype=np.float32))
-        labels = gating.assign(coords, noise_var)
+        patches = grid.extract(image, rows, dtype=np.float32)
+        coords = tables.to_subspace(patches)
+        labels = gating.assign(patches, noise_var)
         counts += np.bincount(labels, minlength=K)
         order, blocks = label_blocks(labels, K)
         for h, block in blocks:

@@ -1,9 +1,11 @@
 """Gating: choosing each patch's mixture component during EPLL.
 
-Every strategy answers one question, ``assign(coords, noise_var) -> component index``, for
-DC-free patch coordinates (see :class:`skgate.tables.MixtureTables`) seen with white noise of
-variance ``noise_var`` (``1/beta`` at penalty ``beta``). The restoration loop is the same for
-all strategies; only ``assign`` differs.
+Every strategy answers one question, ``assign(patches, noise_var) -> component index``, for
+float32 patch rows seen with white noise of variance ``noise_var`` (``1/beta`` at penalty
+``beta``). The prior ignores a patch's mean (its DC), so the answer must not depend on it. The
+restoration loop is the same for all strategies; only ``assign`` differs. Each strategy maps
+the patches to what it needs itself: the network's filters read patch rows directly, so its
+path has no projection to the DC-free coordinates at all.
 """
 
 from abc import ABC, abstractmethod
@@ -22,8 +24,8 @@ class Gating(ABC):
     """Interface of a gating strategy."""
 
     @abstractmethod
-    def assign(self, coords, noise_var):
-        """Component index ``(n,)`` of each of the ``(n, d')`` float32 DC-free patches."""
+    def assign(self, patches, noise_var):
+        """Component index ``(n,)`` of each of the ``(n, d)`` float32 patch rows."""
 
 
 class ExactGating(Gating):
@@ -46,11 +48,12 @@ class ExactGating(Gating):
     def __init__(self, tables):
         self.tables = tables
 
-    def assign(self, coords, noise_var):
-        labels = np.empty(coords.shape[0], dtype=np.intp)
-        for start in range(0, coords.shape[0], self.block):
-            part = slice(start, start + self.block)
-            labels[part] = np.argmax(self.tables.log_posterior(coords[part], noise_var), axis=1)
+    def assign(self, patches, noise_var):
+        labels = np.empty(patches.shape[0], dtype=np.intp)
+        for start in range(0, patches.shape[0], self.block):
+            coords = self.tables.to_subspace(patches[start : start + self.block])
+            posterior = self.tables.log_posterior(coords, noise_var)
+            labels[start : start + self.block] = np.argmax(posterior, axis=1)
         return labels
 
 
@@ -107,7 +110,8 @@ class NetworkGating(Gating):
         self.network = network
         self.tables = tables
         self.top_k = top_k
-        self.filters = (network.filters_ @ tables.basis).astype(np.float32)
+        # The filters live in patch space and sum to zero (the DC does not move them).
+        self.filters_t = np.ascontiguousarray(network.filters_.T, dtype=np.float32)
         self._heads = {}  # float32 output layers per noise variance
 
     def _head(self, noise_var):
@@ -115,17 +119,36 @@ class NetworkGating(Gating):
         # Negated so that the logits are one GEMM plus an in-place add (no temporary).
         return np.ascontiguousarray(-W.T, dtype=np.float32), c.astype(np.float32)
 
-    def assign(self, coords, noise_var):
+    #: Patches per pass through the network: small enough that the responses and logits
+    #: stay in cache between the GEMMs, the add and the argmax (14 % faster than one pass
+    #: over 32768 patches); 2048-8192 measured alike.
+    block = 4096
+
+    def assign(self, patches, noise_var):
         key = float(noise_var)
         negated_weights_t, offsets = cached(self._heads, key, lambda: self._head(key))
-        responses = coords @ self.filters.T
-        np.square(responses, out=responses)
-        logits = responses @ negated_weights_t
-        logits += offsets
+        patches = np.asarray(patches, dtype=np.float32)
+        n = patches.shape[0]
+        size = min(self.block, n)
+        # Per call, not per instance: tiles in threads share this strategy.
+        responses = np.empty((size, self.filters_t.shape[1]), dtype=np.float32)
+        logits = np.empty((size, offsets.shape[0]), dtype=np.float32)
+        labels = np.empty(n, dtype=np.intp)
+        for start in range(0, n, self.block):
+            part = patches[start : start + self.block]
+            r, z = responses[: len(part)], logits[: len(part)]
+            np.matmul(part, self.filters_t, out=r)
+            np.square(r, out=r)
+            np.matmul(r, negated_weights_t, out=z)
+            z += offsets
+            labels[start : start + len(part)] = self._choose(part, z, key)
+        return labels
+
+    def _choose(self, patches, logits, noise_var):
         if self.top_k is None:
             return np.argmax(logits, axis=1)
         candidates = _top_k(logits, self.top_k)
-        exact = self.tables.log_posterior_of(coords, candidates, key)
+        exact = self.tables.log_posterior_of(patches, candidates, noise_var)
         return np.take_along_axis(candidates, np.argmax(exact, axis=1)[:, None], axis=1)[:, 0]
 
 

@@ -54,6 +54,11 @@ def _runs(positions):
     return runs
 
 
+def _span(start, step, count, shift=0):
+    """The slice of the ``count`` positions ``start + shift + k * step``."""
+    return slice(start + shift, start + shift + step * (count - 1) + 1, step)
+
+
 @dataclass(frozen=True)
 class PatchGrid:
     """The grid of ``patch_size x patch_size`` patches covering an image.
@@ -124,10 +129,15 @@ class PatchGrid:
     def extract(self, image, grid_rows=slice(None), dtype=np.float64):
         """Patch rows ``(n, p*p)`` of ``image`` for the grid rows ``grid_rows`` (a slice)."""
         p = self.patch_size
-        image = np.asarray(image, dtype=dtype)
-        windows = sliding_window_view(image, (p, p))
-        picked = windows[np.ix_(self.rows[grid_rows], self.cols)]
-        return picked.reshape(-1, p * p)
+        windows = sliding_window_view(np.asarray(image), (p, p))
+        rows = self.rows[grid_rows]
+        out = np.empty((len(rows), len(self.cols), p, p), dtype=dtype)
+        # Copies of strided views of the windows, one per arithmetic run of grid positions:
+        # twice as fast as fancy indexing with the grid's positions.
+        for row_part, *row_run in _runs(rows):
+            for col_part, *col_run in _runs(self.cols):
+                out[row_part, col_part] = windows[_span(*row_run), _span(*col_run)]
+        return out.reshape(-1, p * p)
 
     def aggregate_into(self, out, patches, grid_rows=slice(None)):
         """Add patch rows (for grid rows ``grid_rows``) into the image ``out`` in place."""
@@ -138,14 +148,13 @@ class PatchGrid:
         # A loop over the p*p offsets inside a patch, each adding all patches at once. Grid
         # positions are an arithmetic run (plus at most a snapped last one), so each add is on
         # strided views: no fancy indexing, and no pixel is hit twice within one add.
-        for row_part, row_start, row_step, n_r in _runs(rows):
-            for col_part, col_start, col_step, n_c in _runs(cols):
+        for row_part, *row_run in _runs(rows):
+            for col_part, *col_run in _runs(cols):
                 part = blocks[row_part, col_part]
                 for a in range(p):
-                    r = slice(row_start + a, row_start + a + row_step * (n_r - 1) + 1, row_step)
+                    r = _span(*row_run, shift=a)
                     for b in range(p):
-                        c = slice(col_start + b, col_start + b + col_step * (n_c - 1) + 1, col_step)
-                        out[r, c] += part[:, :, a, b]
+                        out[r, _span(*col_run, shift=b)] += part[:, :, a, b]
         return out
 
     def coverage(self, dtype=np.float64):

@@ -343,14 +343,12 @@ class EPLLRestorer(BaseEstimator):
     @staticmethod
     def _estimate_patches(x, grid, gating, tables, noise_var, max_patches):
         """``sum_i P_i^T z_i``: gate, Wiener-filter and aggregate every patch of the grid."""
-        patch_sum = np.zeros(grid.image_shape)
+        # float32 like the patch estimates: adding them into a float64 image cost 25 % more,
+        # and a pixel's sum of at most p^2 estimates loses nothing that shows.
+        patch_sum = np.zeros(grid.image_shape, dtype=np.float32)
         for rows in grid.row_chunks(max_patches):
             patches = grid.extract(x, rows, dtype=np.float32)
-            coords = tables.to_subspace(patches)
-            labels = gating.assign(coords, noise_var)
-            estimate = tables.wiener_patches(coords, labels, noise_var)
-            if tables.remove_dc:
-                # The DC passes through unchanged (EPLL): add back each patch's mean.
-                estimate += patches.mean(axis=1, keepdims=True)
+            labels = gating.assign(patches, noise_var)
+            estimate = tables.wiener_patches(patches, labels, noise_var)
             grid.aggregate_into(patch_sum, estimate, rows)
         return patch_sum

@@ -91,17 +91,17 @@ class MixtureTables:
 
         return cached(self._gating, ("whiten", float(noise_var)), build)
 
-    def log_posterior_of(self, coords, candidates, noise_var):
-        """Unnormalised log posterior ``(n, k)`` of each patch for its own ``k`` candidate
-        components ``candidates`` (``(n, k)`` indices): ``k d'^2`` multiply-adds per patch
-        instead of the ``K d'^2 / 2`` of :meth:`log_posterior`."""
-        maps, const = self.whitening_tables(noise_var)
+    def log_posterior_of(self, patches, candidates, noise_var):
+        """Unnormalised log posterior ``(n, k)`` of each of the ``(n, d)`` float32 patch rows
+        for its own ``k`` candidate components ``candidates`` (``(n, k)`` indices): ``k d d'``
+        multiply-adds per patch instead of the ``K d'^2 / 2`` of :meth:`log_posterior`."""
+        maps, const = self.patch_whitening_tables(noise_var)
         n, k = candidates.shape
         labels = candidates.ravel()
         # (patch, candidate) pairs sorted by component: one GEMM per component on the gathered
         # patches, and only the scores (not the whitened patches) are put back in order.
         order, blocks = label_blocks(labels, maps.shape[0])
-        gathered = coords[order // k]
+        gathered = np.take(patches, order // k, axis=0)
         squares = np.empty(labels.size, dtype=np.float32)
         for h, block in blocks:
             whitened = gathered[block] @ maps[h]
@@ -109,6 +109,16 @@ class MixtureTables:
         scores = np.empty(labels.size, dtype=np.float32)
         scores[order] = const[labels[order]] - 0.5 * squares
         return scores.reshape(n, k)
+
+    def patch_whitening_tables(self, noise_var):
+        """:meth:`whitening_tables` with the basis folded in: ``(K, d, d')`` float32 maps
+        that take patch rows (their DC is ignored) to whitened DC-free coordinates."""
+
+        def build():
+            maps, const = self.whitening_tables(noise_var)
+            return np.ascontiguousarray(self.basis32 @ maps), const
+
+        return cached(self._gating, ("patch whiten", float(noise_var)), build)
 
     def wiener_filters(self, noise_var):
         """``(K, d', d')`` float32 filters ``V_h diag(s_h / (s_h + noise_var)) V_h^T``."""
@@ -125,15 +135,19 @@ class MixtureTables:
         return grouped_matmul(coords, labels, self.wiener_filters(noise_var))
 
     def wiener_patch_filters(self, noise_var):
-        """``(K, d', d)`` float32 Wiener filters from DC-free coordinates straight to
-        zero-mean patch rows (the basis folded in, saving a GEMM per chunk)."""
+        """``(K, d, d)`` float32 Wiener filters from patch rows to patch rows,
+        ``B F_h B^T + (I - B B^T)``: the DC-free part filtered, the DC passed through unchanged
+        (EPLL), so one GEMM per component does projection, filtering and DC at once."""
 
         def build():
-            folded = self.wiener_filters(noise_var) @ self.basis32.T
+            basis = self.basis
+            passthrough = np.eye(basis.shape[0]) - basis @ basis.T
+            folded = basis @ self.wiener_filters(noise_var) @ basis.T + passthrough
             return np.ascontiguousarray(folded, dtype=np.float32)
 
         return cached(self._filters, ("patch", float(noise_var)), build)
 
-    def wiener_patches(self, coords, labels, noise_var):
-        """Like :meth:`wiener`, but returning zero-mean patch rows ``(n, d)``."""
-        return grouped_matmul(coords, labels, self.wiener_patch_filters(noise_var))
+    def wiener_patches(self, patches, labels, noise_var):
+        """Wiener-filter each of the ``(n, d)`` float32 patch rows with the filter of its
+        component ``labels``; the patch means pass through unchanged."""
+        return grouped_matmul(patches, labels, self.wiener_patch_filters(noise_var))

@@ -116,11 +116,12 @@ class _RecordingGating(Gating):
         self.rng = rng
         self.patches, self.noise_vars = [], []
 
-    def assign(self, coords, noise_var):
-        take = self.rng.choice(len(coords), min(len(coords), self.per_step), replace=False)
-        self.patches.append(self.exact.tables.from_subspace(coords[take]))
+    def assign(self, patches, noise_var):
+        take = self.rng.choice(len(patches), min(len(patches), self.per_step), replace=False)
+        tables = self.exact.tables
+        self.patches.append(tables.from_subspace(tables.to_subspace(patches[take])))
         self.noise_vars.append(np.full(len(take), noise_var))
-        return self.exact.assign(coords, noise_var)
+        return self.exact.assign(patches, noise_var)
 
 
 def epll_patches(

@@ -64,8 +64,12 @@ def test_network_gating_strategy_agrees_with_predict(teacher_and_patches):
     prior, X = teacher_and_patches
     net = GatingNetwork(prior, n_filters=10, batch_size=2000, n_batches=1, random_state=0).fit(X)
     tables = MixtureTables(prior)
-    labels = NetworkGating(net, tables).assign(tables.to_subspace(X[:500]), 0.0)
+    patches = X[:500].astype(np.float32)
+    labels = NetworkGating(net, tables).assign(patches, 0.0)
     assert np.mean(labels == net.predict(X[:500])) > 0.99
+    # a patch's mean does not move its component
+    shifted = NetworkGating(net, tables).assign(patches + np.float32(0.3), 0.0)
+    assert np.mean(shifted == labels) > 0.99
 
 
 def test_rescoring_the_networks_top_k_with_the_exact_posterior(teacher_and_patches):
@@ -75,26 +79,27 @@ def test_rescoring_the_networks_top_k_with_the_exact_posterior(teacher_and_patch
     net = GatingNetwork(prior, n_filters=3, batch_size=2000, n_batches=1, random_state=0).fit(X)
     tables = MixtureTables(prior)
     rng = np.random.default_rng(2)
-    coords = tables.to_subspace(X[:800] + 0.05 * rng.standard_normal((800, 16)))
+    patches = (X[:800] + 0.05 * rng.standard_normal((800, 16))).astype(np.float32)
+    coords = tables.to_subspace(patches)
     candidates = rng.integers(0, 6, size=(800, 3))
     full = tables.log_posterior(coords, 0.0025)
     np.testing.assert_allclose(
-        tables.log_posterior_of(coords, candidates, 0.0025),
+        tables.log_posterior_of(patches, candidates, 0.0025),
         np.take_along_axis(full, candidates, axis=1),
         rtol=1e-4,
         atol=1e-2,
     )
-    exact = ExactGating(tables).assign(coords, 0.0025)
+    exact = ExactGating(tables).assign(patches, 0.0025)
     agreement = [
-        np.mean(NetworkGating(net, tables, top_k=k).assign(coords, 0.0025) == exact)
+        np.mean(NetworkGating(net, tables, top_k=k).assign(patches, 0.0025) == exact)
         for k in (1, 2, 6)
     ]
     # a weak network (3 filters) improves as the exact posterior gets more candidates;
     # with every component as a candidate it is exact gating
     assert agreement[0] < agreement[1] < agreement[2] == 1.0
     np.testing.assert_array_equal(
-        NetworkGating(net, tables, top_k=1).assign(coords, 0.0025),
-        NetworkGating(net, tables).assign(coords, 0.0025),
+        NetworkGating(net, tables, top_k=1).assign(patches, 0.0025),
+        NetworkGating(net, tables).assign(patches, 0.0025),
     )
     for bad in (0, 7, 2.5, "3"):
         with pytest.raises(ValueError, match="top_k"):

@@ -37,9 +37,12 @@ def noisy_version(clean, sigma, seed=0):
 def test_exact_gating_matches_prior_posterior(prior, clean):
     patches = extract_patches(noisy_version(clean, 0.1), 8, stride=2)
     tables = MixtureTables(prior)
-    labels = ExactGating(tables).assign(tables.to_subspace(patches), 0.01)
+    labels = ExactGating(tables).assign(patches.astype(np.float32), 0.01)
     expected = prior.predict(patches, noise_var=0.01)
     assert np.mean(labels == expected) > 0.99
+    # a patch's mean does not move its component
+    brighter = ExactGating(tables).assign((patches + 0.3).astype(np.float32), 0.01)
+    assert np.mean(brighter == labels) > 0.99
 
 
 def test_wiener_filter_matches_float64_formula(prior, clean):
@@ -52,6 +55,10 @@ def test_wiener_filter_matches_float64_formula(prior, clean):
         U, s = prior.eigvecs_[labels[i]], prior.eigvals_[labels[i]]
         expected = U @ ((s / (s + 0.004)) * (U.T @ patches[i]))
         np.testing.assert_allclose(filtered[i], expected, atol=2e-5)
+    # straight from patch rows to patch rows, the patch mean passing through unchanged
+    rows = tables.wiener_patches(patches.astype(np.float32), labels, 0.004)
+    assert rows.dtype == np.float32
+    np.testing.assert_allclose(rows, filtered + patches.mean(axis=1, keepdims=True), atol=2e-5)
 
 
 @pytest.mark.parametrize("sigma", [0.05, 0.1, 0.2])
@@ -103,13 +110,13 @@ def test_gating_is_pluggable(prior, clean):
             self.exact = ExactGating(tables)
             self.calls = 0
 
-        def assign(self, coords, noise_var):
+        def assign(self, patches, noise_var):
             self.calls += 1
-            return self.exact.assign(coords, noise_var)
+            return self.exact.assign(patches, noise_var)
 
     class Constant(Gating):
-        def assign(self, coords, noise_var):
-            return np.zeros(len(coords), dtype=int)
+        def assign(self, patches, noise_var):
+            return np.zeros(len(patches), dtype=int)
 
     recorded = Recorded(MixtureTables(prior))
     via_plugin = EPLLRestorer(prior, gating=recorded).restore(noisy, GaussianNoise(0.1))
