@@ -57,13 +57,16 @@ def profile_once(y, likelihood, gating_name, stride, max_patches=32768):
         noise_var = 1.0 / beta
         grid = PatchGrid(x.shape, p, stride, shifted_offset(stride, iteration))
         patch_sum = np.zeros(grid.image_shape, dtype=np.float32)
-        for rows in grid.row_chunks(max_patches):
+        chunks = grid.row_chunks(max_patches)
+        size = (chunks[0].stop - chunks[0].start) * len(grid.cols)
+        patch_rows, estimates = np.empty((2, size, grid.n_features), dtype=np.float32)
+        for rows in chunks:
             t = time.perf_counter()
-            chunk = grid.extract(x, rows, dtype=np.float32)
+            chunk = grid.extract(x, rows, dtype=np.float32, out=patch_rows)
             t = tick("extraction", t)
             labels = gating.assign(chunk, noise_var)
             t = tick("gating", t)
-            estimate = tables.wiener_patches(chunk, labels, noise_var)
+            estimate = tables.wiener_patches(chunk, labels, noise_var, estimates[: len(chunk)])
             t = tick("wiener", t)
             grid.aggregate_into(patch_sum, estimate, rows)
             tick("aggregation", t)

@@ -27,24 +27,27 @@ def dc_free_basis(n_features, remove_dc=True):
 def label_blocks(labels, n_labels):
     """``order`` sorting ``labels`` (stable) and the ``(label, slice)`` of each label's
     contiguous block in that order, for the labels present."""
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(n_labels + 1))
+    # numpy's stable sort of 16-bit integers is a radix sort: five times faster than on intp.
+    narrow = labels.astype(np.uint16) if n_labels <= np.iinfo(np.uint16).max + 1 else labels
+    order = np.argsort(narrow, kind="stable")
+    bounds = np.zeros(n_labels + 1, dtype=np.intp)
+    np.cumsum(np.bincount(labels, minlength=n_labels), out=bounds[1:])
     blocks = [(h, slice(bounds[h], bounds[h + 1])) for h in np.flatnonzero(np.diff(bounds))]
     return order, blocks
 
 
-def grouped_matmul(rows, labels, matrices):
+def grouped_matmul(rows, labels, matrices, out=None):
     """``out[i] = rows[i] @ matrices[labels[i]]``: rows are sorted by label once, so every
-    label is one GEMM on a contiguous block, then put back in their order (``np.take`` with
-    the inverse permutation: half the time of a fancy-indexed scatter)."""
+    label is one GEMM on a contiguous block (written over its input: numpy buffers the
+    overlap block by block), then put back in their order by ``np.take`` with the inverse
+    permutation (half the time of a fancy-indexed scatter), into ``out`` if given."""
     order, blocks = label_blocks(labels, matrices.shape[0])
     ordered = np.take(rows, order, axis=0)
-    result = np.empty((rows.shape[0], matrices.shape[2]), dtype=np.result_type(rows, matrices))
     for h, block in blocks:
-        np.matmul(ordered[block], matrices[h], out=result[block])
+        np.matmul(ordered[block], matrices[h], out=ordered[block])
     inverse = np.empty_like(order)
     inverse[order] = np.arange(order.size)
-    return np.take(result, inverse, axis=0)
+    return np.take(ordered, inverse, axis=0, out=out, mode="clip")
 
 
 def packed_outer(Y, out=None):

@@ -126,12 +126,18 @@ class PatchGrid:
         rows_per_chunk = n_rows if max_patches is None else max(1, max_patches // len(self.cols))
         return [slice(i, min(i + rows_per_chunk, n_rows)) for i in range(0, n_rows, rows_per_chunk)]
 
-    def extract(self, image, grid_rows=slice(None), dtype=np.float64):
-        """Patch rows ``(n, p*p)`` of ``image`` for the grid rows ``grid_rows`` (a slice)."""
+    def extract(self, image, grid_rows=slice(None), dtype=np.float64, out=None):
+        """Patch rows ``(n, p*p)`` of ``image`` for the grid rows ``grid_rows`` (a slice),
+        written into ``out`` if given (a C-contiguous array of at least ``n * p * p``
+        elements of ``dtype``, e.g. a buffer reused from chunk to chunk)."""
         p = self.patch_size
         windows = sliding_window_view(np.asarray(image), (p, p))
         rows = self.rows[grid_rows]
-        out = np.empty((len(rows), len(self.cols), p, p), dtype=dtype)
+        shape = (len(rows), len(self.cols), p, p)
+        if out is None:
+            out = np.empty(shape, dtype=dtype)
+        else:
+            out = out.reshape(-1)[: np.prod(shape)].reshape(shape)
         # Copies of strided views of the windows, one per arithmetic run of grid positions:
         # twice as fast as fancy indexing with the grid's positions.
         for row_part, *row_run in _runs(rows):

@@ -346,9 +346,16 @@ class EPLLRestorer(BaseEstimator):
         # float32 like the patch estimates: adding them into a float64 image cost 25 % more,
         # and a pixel's sum of at most p^2 estimates loses nothing that shows.
         patch_sum = np.zeros(grid.image_shape, dtype=np.float32)
-        for rows in grid.row_chunks(max_patches):
-            patches = grid.extract(x, rows, dtype=np.float32)
+        chunks = grid.row_chunks(max_patches)
+        # Two buffers for every chunk: fresh ones cost page faults each time (the Wiener step
+        # took 0.14 s instead of 0.08 s per image at stride 1).
+        size = (chunks[0].stop - chunks[0].start) * len(grid.cols)
+        patch_rows, estimates = np.empty((2, size, grid.n_features), dtype=np.float32)
+        for rows in chunks:
+            patches = grid.extract(x, rows, dtype=np.float32, out=patch_rows)
             labels = gating.assign(patches, noise_var)
-            estimate = tables.wiener_patches(patches, labels, noise_var)
+            estimate = tables.wiener_patches(
+                patches, labels, noise_var, out=estimates[: len(patches)]
+            )
             grid.aggregate_into(patch_sum, estimate, rows)
         return patch_sum

@@ -147,7 +147,8 @@ class MixtureTables:
 
         return cached(self._filters, ("patch", float(noise_var)), build)
 
-    def wiener_patches(self, patches, labels, noise_var):
+    def wiener_patches(self, patches, labels, noise_var, out=None):
         """Wiener-filter each of the ``(n, d)`` float32 patch rows with the filter of its
-        component ``labels``; the patch means pass through unchanged."""
-        return grouped_matmul(patches, labels, self.wiener_patch_filters(noise_var))
+        component ``labels`` (into ``out`` if given); the patch means pass through
+        unchanged."""
+        return grouped_matmul(patches, labels, self.wiener_patch_filters(noise_var), out=out)

@@ -1,0 +1,75 @@
+"""Speed of the default denoising paths against BM3D, same image, same run.
+
+One 481 x 321 grey validation photograph at sigma 25 (the default schedule), each
+configuration timed ``--repeats`` times after one warm-up run (tables built, caches warm);
+the table gives the median seconds, the ratio to BM3D's median and to exact gating at stride
+1, and the PSNR. BM3D is ``bm3d.bm3d`` from the ``bm3d`` package (``pip install ".[bench]"``).
+
+    python benchmarks/bench_speed.py [--repeats 5] [--no-bm3d]
+
+The 18-megapixel row of the speed goals comes from ``bench_scale.py --tasks size``.
+"""
+
+import argparse
+
+import numpy as np
+from _common import DATA, image_files, load_image, print_table, psnr, timed
+
+from skgate import denoise_epll
+
+SIGMA = 25 / 255
+
+#: (label, denoise_epll keyword arguments); exact stride 1 is the reference of the ratios.
+CONFIGURATIONS = [
+    ("exact, stride 1", {"gating": "exact", "stride": 1}),
+    ("network, stride 1", {"gating": "network", "stride": 1}),
+    ("default (exact, stride 3)", {}),
+    ("network+exact, stride 3", {"gating": "network+exact"}),
+    ("network, stride 3", {"gating": "network"}),
+]
+
+
+def median_seconds(call, repeats):
+    result, _ = timed(call)  # warm-up: tables and caches
+    seconds = [timed(call)[1] for _ in range(repeats)]
+    return result, float(np.median(seconds))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-bm3d", action="store_true")
+    args = parser.parse_args(argv)
+    clean = load_image(image_files(DATA / "bsds500-test200")[0])
+    noisy = clean + SIGMA * np.random.default_rng(0).standard_normal(clean.shape)
+
+    rows = {}
+    if not args.no_bm3d:
+        import bm3d
+
+        rows["BM3D"] = median_seconds(lambda: bm3d.bm3d(noisy, SIGMA), args.repeats)
+    for label, kwargs in CONFIGURATIONS:
+        rows[label] = median_seconds(
+            lambda kwargs=kwargs: denoise_epll(noisy, SIGMA, **kwargs), args.repeats
+        )
+    bm3d_seconds = rows["BM3D"][1] if "BM3D" in rows else np.nan
+    exact_seconds = rows["exact, stride 1"][1]
+    table = [
+        (
+            label,
+            f"{seconds:.3f}",
+            f"{bm3d_seconds / seconds:.1f}x",
+            f"{exact_seconds / seconds:.1f}x",
+            f"{psnr(clean, estimate):.2f}",
+        )
+        for label, (estimate, seconds) in rows.items()
+    ]
+    print_table(
+        f"Speed: {clean.shape[1]} x {clean.shape[0]} grey, sigma 25, median of {args.repeats}",
+        ("method", "seconds", "faster than BM3D", "faster than exact s1", "PSNR"),
+        table,
+    )
+
+
+if __name__ == "__main__":
+    main()
