@@ -23,13 +23,17 @@ _RESTORER_ARGUMENTS = (
     "n_jobs",
     "adapt",
     "adapt_strength",
+    "scales",
+    "fusion_weight",
 )
 
 
 def _restorer(arguments):
-    """The :class:`EPLLRestorer` that a function's ``arguments`` (its ``locals()``) ask for."""
+    """The :class:`EPLLRestorer` that a function's ``arguments`` (its ``locals()``) ask for
+    (those of the restorer's arguments that the function has)."""
     return EPLLRestorer(
-        arguments["prior"], **{name: arguments[name] for name in _RESTORER_ARGUMENTS}
+        arguments["prior"],
+        **{name: arguments[name] for name in _RESTORER_ARGUMENTS if name in arguments},
     )
 
 
@@ -46,6 +50,8 @@ def denoise_epll(
     n_jobs=None,
     adapt=0,
     adapt_strength=DEFAULT_STRENGTH,
+    scales=1,
+    fusion_weight=None,
     channel_axis=None,
 ):
     """Remove white Gaussian noise with EPLL and a Gaussian-mixture patch prior.
@@ -67,9 +73,10 @@ def denoise_epll(
         3 restores as well as 1 (every overlapping patch) in about a ninth of the time
         (chosen on the validation photographs: :doc:`/validation`). Pass 1 for Zoran &
         Weiss's original EPLL.
-    betas, lam, gating, tile_shape, n_jobs, adapt, adapt_strength
+    betas, lam, gating, tile_shape, n_jobs, adapt, adapt_strength, scales, fusion_weight
         See :class:`EPLLRestorer` (``adapt=1`` adapts the prior to the image in a second
-        pass, for about four times the time; measured in :doc:`/validation`).
+        pass, for about four times the time; ``scales`` restores 2x2-averaged versions of the
+        image too and fuses their results; both measured in :doc:`/validation`).
     channel_axis : int or None, default=None
         Axis of colour channels. Three channels are restored with the grey prior in a
         decorrelated opponent colour space (luminance and two chroma channels), other channel

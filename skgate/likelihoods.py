@@ -103,6 +103,17 @@ class Likelihood(ABC):
             "or restore without tile_shape"
         )
 
+    # -- scales
+    def coarse(self):
+        """The degradation of the 2x2-averaged observation
+        (:func:`skgate.multiscale.downsample`), for multi-scale restoration
+        (``EPLLRestorer(scales=...)``). The default refuses: only a subclass for which
+        averaging the observation gives a degradation of the same kind overrides it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not support multi-scale restoration: implement "
+            "coarse() or restore with scales=1"
+        )
+
     def data_term(self, x, y):
         """``1/2 ||A x - y||^2``."""
         r = self.forward(x) - y
@@ -185,6 +196,10 @@ class GaussianNoise(Likelihood):
 
     def tile(self, window):
         return self
+
+    def coarse(self):
+        # Four independent pixels of variance sigma^2 average to one of sigma^2 / 4.
+        return self.with_sigma(self.sigma / 2)
 
 
 class Inpainting(Likelihood):
