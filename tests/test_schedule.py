@@ -46,6 +46,18 @@ def test_function_defaults(function):
     assert defaults["gating"] == "exact"
     assert defaults["adapt"] == 0
     assert defaults["betas"] is None and defaults["lam"] is None
+    if function is denoise_epll:
+        assert defaults["scales"] == 3
+        assert defaults["fusion_weight"] is None
+    else:
+        # multi-scale needs a coarse version of the degradation: Gaussian noise only
+        assert "scales" not in defaults
+
+
+def test_fusion_weights_per_noise_level():
+    from skgate.multiscale import FUSION_WEIGHTS
+
+    assert FUSION_WEIGHTS == ((15.0, 0.25), (25.0, 0.375), (50.0, 0.5), (75.0, 0.75))
 
 
 def test_restorer_defaults():
@@ -54,6 +66,7 @@ def test_restorer_defaults():
     assert restorer.gating == "exact"
     assert restorer.adapt == 0
     assert restorer.adapt_strength == 10
+    assert restorer.scales == 1
 
 
 @pytest.mark.parametrize("sigma", [s / 255 for s in (15, 20, 25, 35, 50, 75, 100)])
