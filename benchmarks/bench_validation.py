@@ -52,7 +52,7 @@ from _common import (
 
 from skgate import denoise_epll, shipped
 from skgate.gating import NetworkGating
-from skgate.models import load_prior
+from skgate.models import load_network, load_prior
 
 #: Named configurations (``denoise_epll`` keyword arguments).
 CONFIGS = {
@@ -81,6 +81,9 @@ def run_skgate(kwargs, noisy, sigma, colour):
         kwargs["lam"] = kwargs.pop("lam_scale") * 64 / sigma**2
     if "prior_file" in kwargs:
         kwargs["prior"] = _prior_from(kwargs.pop("prior_file"))
+    if "network_file" in kwargs:
+        # A gating network for the shipped prior, e.g. one trained by a script.
+        kwargs["gating"] = _network_from(kwargs.pop("network_file"))
     if "top_k" in kwargs:
         # The shipped network proposes top_k components, the exact posterior picks one.
         prior = shipped.default_prior()
@@ -92,6 +95,11 @@ def run_skgate(kwargs, noisy, sigma, colour):
 @functools.lru_cache(maxsize=4)
 def _prior_from(path):
     return load_prior(path)
+
+
+@functools.lru_cache(maxsize=4)
+def _network_from(path):
+    return load_network(path, shipped.default_prior())
 
 
 def run_bm3d(noisy, sigma, colour):
