@@ -48,12 +48,19 @@ class GatingNetwork(BaseEstimator):
     n_components : int, default=3
         Components of the teacher fitted when ``prior`` is None (ignored otherwise).
     noise_levels : sequence of float, default=(0.0,)
-        Noise variances the network answers for. The filters are trained jointly with the
-        head of the lowest level; every other level gets its own output layer ``(W, c)``
+        Noise variances the network answers for. The filters are trained jointly with an
+        output layer at ``filter_noise``; every level gets its own output layer ``(W, c)``
         trained, with the filters fixed, against the teacher's posterior under
-        ``N(0, C_h + level I)`` on patches with that much noise added. At prediction the level
+        ``N(0, C_h + level I)`` on patches with that much noise added (the level equal to
+        ``filter_noise`` keeps the layer trained with the filters). At prediction the level
         nearest (in log scale) to the requested ``noise_var`` answers; between two levels their
         output layers are interpolated (:meth:`head`).
+    filter_noise : float or None, default=None
+        Noise variance of the patches the filters are trained on; ``None`` takes the lowest
+        of ``noise_levels``. Filters trained on noisy patches gate noisy patches much
+        better: the shipped network's filters are trained at sigma 25 (``(25/255)^2``; its
+        EPLL gating gained 0.04-0.07 dB over filters trained on clean patches, see the
+        training script).
     batch_size : int, default=100000
         Patches per minibatch. Each minibatch is fitted for ``max_iter`` iterations with
         about 26,000 parameters (100 filters, 200 components), so small batches overfit (the
@@ -111,6 +118,7 @@ class GatingNetwork(BaseEstimator):
         "n_filters": [Interval(Integral, 1, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "noise_levels": ["array-like"],
+        "filter_noise": [Interval(Real, 0, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "n_batches": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -127,6 +135,7 @@ class GatingNetwork(BaseEstimator):
         n_filters=100,
         n_components=3,
         noise_levels=(0.0,),
+        filter_noise=None,
         batch_size=100_000,
         n_batches=None,
         max_iter=60,
@@ -139,6 +148,7 @@ class GatingNetwork(BaseEstimator):
         self.n_filters = n_filters
         self.n_components = n_components
         self.noise_levels = noise_levels
+        self.filter_noise = filter_noise
         self.batch_size = batch_size
         self.n_batches = n_batches
         self.max_iter = max_iter
@@ -224,9 +234,10 @@ class GatingNetwork(BaseEstimator):
         K = teacher.n_components
         n_batches = self.n_batches or int(np.ceil(coords.shape[0] / self.batch_size))
 
+        filter_level = levels[0] if self.filter_noise is None else float(self.filter_noise)
         if warm:
             V = self.filters_ @ tables.basis
-            W, c = self._fitted_head(levels[0]) or (self.weights_[0], self.offsets_[0])
+            W, c = self._fitted_head(filter_level) or (self.weights_[0], self.offsets_[0])
         else:
             V = self._initial_filters(coords, rng)
             W = np.zeros((K, self.n_filters))
@@ -234,27 +245,34 @@ class GatingNetwork(BaseEstimator):
         shapes = [V.shape, W.shape, c.shape]
         theta = np.concatenate([V.ravel(), W.ravel(), c.ravel()])
         self.loss_curve_ = []
-        for i, batch in enumerate(self._minibatches(coords, n_batches, levels[0], rng)):
+        for i, batch in enumerate(self._minibatches(coords, n_batches, filter_level, rng)):
             tic = time.perf_counter()
-            target = teacher_posterior(tables, batch, levels[0])
+            target = teacher_posterior(tables, batch, filter_level)
             result = self._lbfgs(loss_and_grad, theta, (shapes, batch.astype(np.float32), target))
             theta = result.x
             self.loss_curve_.append(float(result.fun))
             self._report(f"filters, minibatch {i + 1}/{n_batches}", result.fun, tic)
         V, W, c = unflatten(theta, shapes)
 
-        heads_W, heads_c = [W], [c]
+        heads_W, heads_c = [], []
         head_shapes = [W.shape, c.shape]
         V32 = V.astype(np.float32)
-        for index, level in enumerate(levels[1:]):
-            # The clean head is a poor start under noise (huge losses); the prior's weights are
-            # a safe one for this convex problem, and the head of the next lower noise level a
-            # closer one once there is one.
+        previous = None
+        for level in levels:
+            if level == filter_level:
+                heads_W.append(W)
+                heads_c.append(c)
+                continue
+            # The filters' own head is a poor start at another noise level (huge losses);
+            # the prior's weights are a safe one for this convex problem, and the head of
+            # the next lower noise level a closer one once there is one.
             fitted = self._fitted_head(level) if warm else None
             if fitted is not None:
                 theta = np.concatenate([fitted[0].ravel(), fitted[1]])
-            elif index == 0:
+            elif previous is None:
                 theta = np.concatenate([np.zeros(W.size), np.log(teacher.weights_)])
+            else:
+                theta = previous
             batches = max(1, n_batches // 10)
             for i, batch in enumerate(self._minibatches(coords, batches, level, rng)):
                 tic = time.perf_counter()
@@ -268,6 +286,7 @@ class GatingNetwork(BaseEstimator):
             head_W, head_c = unflatten(theta, head_shapes)
             heads_W.append(head_W)
             heads_c.append(head_c)
+            previous = theta
 
         self.prior_ = teacher
         self.filters_ = V @ tables.basis.T

@@ -218,3 +218,28 @@ def test_fit_heads_on_epll_patches_lowers_their_cross_entropy(teacher_and_patche
         net.fit_heads(patches[:10], noise_var[:9])
     with pytest.raises(ValueError, match="finite"):
         net.fit_heads(patches[:2], [np.nan, 0.01])
+
+
+def test_filters_trained_on_noisy_patches(teacher_and_patches):
+    prior, X = teacher_and_patches
+    params = dict(n_filters=6, batch_size=2000, n_batches=2, max_iter=20, random_state=0)
+    levels = [0.0, 0.001, 0.01]
+    default = GatingNetwork(prior, noise_levels=levels, **params).fit(X)
+    # filter_noise at the lowest level is what the default does
+    lowest = GatingNetwork(prior, noise_levels=levels, filter_noise=0.0, **params).fit(X)
+    np.testing.assert_array_equal(default.filters_, lowest.filters_)
+    np.testing.assert_array_equal(default.weights_, lowest.weights_)
+    noisy = GatingNetwork(prior, noise_levels=levels, filter_noise=0.01, **params).fit(X)
+    assert noisy.weights_.shape == default.weights_.shape
+    assert not np.allclose(noisy.filters_, default.filters_)
+    # its output layer at 0.01 is the one trained with the filters; trained at one level only,
+    # the same filters and layer come out
+    alone = GatingNetwork(prior, noise_levels=[0.01], **params).fit(X)
+    np.testing.assert_allclose(noisy.filters_, alone.filters_)
+    np.testing.assert_allclose(noisy.weights_[2], alone.weights_[0])
+    # on noisy patches, filters trained on noisy patches agree better with exact gating
+    rng = np.random.default_rng(5)
+    test = X[-1500:] + 0.1 * rng.standard_normal(X[-1500:].shape)
+    assert noisy.score(test, noise_var=0.01) > default.score(test, noise_var=0.01)
+    with pytest.raises(ValueError, match="filter_noise"):
+        GatingNetwork(prior, filter_noise=-1.0).fit(X)
