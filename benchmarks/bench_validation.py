@@ -50,7 +50,7 @@ from _common import (
     timed,
 )
 
-from skgate import denoise_epll, shipped
+from skgate import EPLLRestorer, GaussianNoise, denoise_epll, shipped
 from skgate.gating import NetworkGating
 from skgate.models import load_network, load_prior
 
@@ -84,6 +84,12 @@ def run_skgate(kwargs, noisy, sigma, colour):
     if "network_file" in kwargs:
         # A gating network for the shipped prior, e.g. one trained by a script.
         kwargs["gating"] = _network_from(kwargs.pop("network_file"))
+    if "clip" in kwargs:
+        # Clipping every intermediate estimate: a restorer option the functions do not expose.
+        restorer = EPLLRestorer(
+            clip=tuple(kwargs.pop("clip")), stride=kwargs.pop("stride", 3), **kwargs
+        )
+        return restorer.restore(noisy, GaussianNoise(sigma))
     if "top_k" in kwargs:
         # The shipped network proposes top_k components, the exact posterior picks one.
         prior = shipped.default_prior()
