@@ -10,7 +10,7 @@ like the shipped one. Networks with 25, 50 and 100 filters are trained here as i
 on patches noised at sigma 25 (the level they are tested at), ``--network-batches``
 minibatches of ``--batch-size`` patches (paper: 500 of 10,000), ``--max-iter`` L-BFGS
 iterations each (paper: 100); ``--networks DIR`` keeps them, and a later run loads them. The
-shipped network (filters trained on clean patches, output layers for every noise level) is
+shipped network (trained the same way, with an output layer per noise level for EPLL) is
 shown too.
 
     python benchmarks/bench_figure3.py [--data ../shared/data] [--out figure3.png]
