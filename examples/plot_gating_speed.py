@@ -8,9 +8,9 @@ which costs about ``d^2 K / 2`` multiply-adds per patch with the exact posterior
 shifts from one iteration to the next, costs nothing measurable in PSNR (it is the default of
 :func:`skgate.denoise_epll`). The gating network of Rosenbaum & Weiss replaces the exact
 gating with ``n_filters * (d + K)`` multiply-adds (26,300 for 100 filters), about 15 times
-fewer, at a loss of a few tenths of a dB. ``gating="network+exact"`` sits in between: the
-network proposes its 4 best components and the exact posterior picks among them (4 d^2 more
-multiply-adds per patch, 4 % of exact gating), which recovers most of the network's loss.
+fewer, at a loss of a few hundredths of a dB. ``gating="network+exact"`` sits in between: the
+network proposes its 2 best components and the exact posterior picks among them (2 d^2 more
+multiply-adds per patch, 2 % of exact gating), which recovers most of the network's loss.
 This example times them on the same image and shows what each costs in PSNR.
 """
 

@@ -294,7 +294,7 @@ def _add_restore_options(parser, sigma_help):
         choices=["exact", "network", "network+exact"],
         default="exact",
         help="exact posterior (best quality, the default), the gating network (fastest) or "
-        "the network's 4 best components re-scored exactly (close to exact, about 2x faster)",
+        "the network's 2 best components re-scored exactly (close to exact, about 2x faster)",
     )
     parser.add_argument(
         "--stride",

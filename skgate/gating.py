@@ -59,7 +59,7 @@ class ExactGating(Gating):
 
 #: Components the shipped network proposes for ``gating="network+exact"``, chosen on the
 #: validation photographs (doc/validation.rst, "Re-scoring the network's candidates").
-RESCORED_CANDIDATES = 4
+RESCORED_CANDIDATES = 2
 
 
 def _top_k(scores, k):

@@ -82,7 +82,7 @@ class EPLLRestorer(BaseEstimator):
     gating : {"exact", "network", "network+exact"}, GatingNetwork or Gating, default="exact"
         How each patch's component is chosen: ``"exact"`` is the full posterior;
         ``"network"`` the shipped gating network (several times faster, a little lower);
-        ``"network+exact"`` lets the network propose its 4 best components and the exact
+        ``"network+exact"`` lets the network propose its 2 best components and the exact
         posterior choose among them (in between). A fitted :class:`~skgate.GatingNetwork`
         for ``prior``, or any :class:`~skgate.gating.Gating` strategy (e.g.
         :class:`~skgate.gating.NetworkGating` with another ``top_k``). Measured trade-offs:

@@ -83,10 +83,10 @@ def test_network_output_layers_cover_the_default_schedule(sigma):
         assert positive.min() <= noise_var <= positive.max()
 
 
-def test_network_plus_exact_rescores_four_candidates():
+def test_network_plus_exact_rescores_two_candidates():
     from skgate.gating import RESCORED_CANDIDATES, make_gating
     from skgate.shipped import default_network, default_prior, tables_of
 
-    assert RESCORED_CANDIDATES == 4
+    assert RESCORED_CANDIDATES == 2
     gating = make_gating("network+exact", tables_of(default_prior()), default_network)
-    assert gating.top_k == 4
+    assert gating.top_k == 2
