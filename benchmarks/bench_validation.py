@@ -20,8 +20,10 @@ Every default that skgate picks for its user is chosen with this script (see the
 
 Configurations are ``denoise_epll`` keyword arguments; ``betas_sigma2`` gives the penalties
 in units of ``1/sigma^2``, ``lam_scale`` multiplies the default ``lam`` (``64 / sigma^2``) and
-``top_k`` re-scores the shipped network's ``top_k`` best components exactly and
-``prior_file`` restores with the prior of that model file.
+``top_k`` re-scores the shipped network's ``top_k`` best components exactly,
+``prior_file`` restores with the prior of that model file, ``network_file`` gates with the
+network of that model file (for the shipped prior) and ``clip`` (``[low, high]``, grey only)
+clips every intermediate estimate. A label holds no ``=``.
 Named ones live in :data:`CONFIGS`; add any with
 ``--config 'label={"stride": 1, "betas_sigma2": [1, 4, 8, 16, 32]}'``.
 
