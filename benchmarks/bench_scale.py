@@ -3,12 +3,14 @@
 Tables:
 - tiles: PSNR of untiled vs tiled restoration (256-pixel tiles) on Set12-sized and
   481 x 321 images, and the largest pixel difference;
-- parallel: seconds for ``n_jobs=1`` and ``n_jobs=2`` on a 4-megapixel image, same run;
+- parallel: seconds for ``n_jobs=1`` and each of ``--jobs`` (threads and loky processes) on
+  a ``--megapixels`` image (4), same run, and the speed-up over ``n_jobs=1``;
 - size: network gating, stride 3, sigma 25, on 1, 4 and 18 megapixels (tiled from bundled
   images), seconds and seconds per megapixel; each size runs in a fresh process so its peak
   resident memory (``VmHWM``) is its own (tiles run in its threads).
 
     python benchmarks/bench_scale.py [--tasks tiles,parallel,size] [--sizes 1,4,18]
+        [--jobs 2,4,8,16] [--megapixels 18]
 """
 
 import argparse
@@ -74,17 +76,17 @@ def bench_tiles():
     )
 
 
-def bench_parallel(repeats=3):
-    """``n_jobs=1`` (BLAS on every core) against ``n_jobs=2`` with tiles in threads (the
+def bench_parallel(jobs=(2,), megapixels=4, repeats=3):
+    """``n_jobs=1`` (BLAS on every core) against each of ``jobs`` with tiles in threads (the
     default) and in loky worker processes; the first process run includes starting the
-    workers, which the median hides, so it is shown on its own."""
-    clean, noisy = synthetic(4)
+    workers, which the median hides, so it is shown on its own. On a machine with many
+    cores, ``--jobs 2,4,8,16 --megapixels 18`` gives the scaling curve."""
+    clean, noisy = synthetic(megapixels)
     runs, quality = {}, {}
-    for label, n_jobs, backend in (
-        ("1", 1, None),
-        ("2, threads (default)", 2, None),
-        ("2, loky processes", 2, "loky"),
-    ):
+    settings = [("1", 1, None)]
+    for n in jobs:
+        settings += [(f"{n}, threads (default)", n, None), (f"{n}, loky processes", n, "loky")]
+    for label, n_jobs, backend in settings:
         restorer = EPLLRestorer(gating="network", stride=3, tile_shape=512, n_jobs=n_jobs)
         runs[label] = []
         with parallel_config(backend=backend) if backend else nullcontext():
@@ -211,6 +213,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", default="tiles,parallel,size")
     parser.add_argument("--sizes", default="1,4,18")
+    parser.add_argument("--jobs", default="2", help="parallel: n_jobs values against 1")
+    parser.add_argument("--megapixels", type=float, default=4, help="parallel: image size")
     parser.add_argument("--one-size", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one_size is not None:
@@ -220,7 +224,7 @@ def main(argv=None):
     if "tiles" in tasks:
         bench_tiles()
     if "parallel" in tasks:
-        bench_parallel()
+        bench_parallel([int(n) for n in args.jobs.split(",")], args.megapixels)
     if "size" in tasks:
         bench_size([float(s) for s in args.sizes.split(",")])
 
