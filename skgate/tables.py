@@ -80,14 +80,15 @@ class MixtureTables:
         return packed_outer(coords).T @ quad + const
 
     def whitening_tables(self, noise_var):
-        """``(K, d', d')`` float32 maps ``V_h diag((s_h + noise_var)^-1/2)`` (so that
-        ``-1/2 |y W_h|^2`` is the quadratic term of the noisy posterior) and the constants of
+        """``(K, d, d')`` float32 maps ``B V_h diag((s_h + noise_var)^-1/2)`` from patch rows
+        (their DC is ignored) to whitened DC-free coordinates, so that ``-1/2 |x M_h|^2`` is
+        the quadratic term of the noisy posterior, and the constants of
         :meth:`gating_tables`."""
 
         def build():
             scales = 1.0 / np.sqrt(self.eigvals + float(noise_var))
             maps = (self.eigvecs * scales[:, None, :]).astype(np.float32)
-            return maps, self.gating_tables(noise_var)[1]
+            return np.ascontiguousarray(self.basis32 @ maps), self.gating_tables(noise_var)[1]
 
         return cached(self._gating, ("whiten", float(noise_var)), build)
 
@@ -95,7 +96,7 @@ class MixtureTables:
         """Unnormalised log posterior ``(n, k)`` of each of the ``(n, d)`` float32 patch rows
         for its own ``k`` candidate components ``candidates`` (``(n, k)`` indices): ``k d d'``
         multiply-adds per patch instead of the ``K d'^2 / 2`` of :meth:`log_posterior`."""
-        maps, const = self.patch_whitening_tables(noise_var)
+        maps, const = self.whitening_tables(noise_var)
         n, k = candidates.shape
         labels = candidates.ravel()
         # (patch, candidate) pairs sorted by component: one GEMM per component on the gathered
@@ -109,16 +110,6 @@ class MixtureTables:
         scores = np.empty(labels.size, dtype=np.float32)
         scores[order] = const[labels[order]] - 0.5 * squares
         return scores.reshape(n, k)
-
-    def patch_whitening_tables(self, noise_var):
-        """:meth:`whitening_tables` with the basis folded in: ``(K, d, d')`` float32 maps
-        that take patch rows (their DC is ignored) to whitened DC-free coordinates."""
-
-        def build():
-            maps, const = self.whitening_tables(noise_var)
-            return np.ascontiguousarray(self.basis32 @ maps), const
-
-        return cached(self._gating, ("patch whiten", float(noise_var)), build)
 
     def wiener_filters(self, noise_var):
         """``(K, d', d')`` float32 filters ``V_h diag(s_h / (s_h + noise_var)) V_h^T``."""
