@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from joblib import parallel_config
 
 from . import __version__
 from .colour import restore_channels
@@ -23,6 +24,9 @@ from .noise import estimate_noise_sigma
 from .patches import extract_patches, load_grey_image, sample_patches
 from .restoration import EPLLRestorer
 from .train import train_prior
+
+# --backend: joblib's names for the two ways of running tiles at once.
+_JOBLIB_BACKENDS = {"threads": "threading", "processes": "loky"}
 
 BUNDLED_IMAGES = ("camera", "astronaut", "coins", "moon", "page", "text", "brick", "grass")
 
@@ -146,13 +150,14 @@ def _restore_file(args, likelihood_for):
         scales=getattr(args, "scales", 1),
     )
     tic = time.perf_counter()
-    restored = restore_channels(
-        source.image,
-        likelihood,
-        restorer,
-        source.channel_axis,
-        progress=Progress(args.command, quiet=args.quiet),
-    )
+    with parallel_config(backend=_JOBLIB_BACKENDS[getattr(args, "backend", "threads")]):
+        restored = restore_channels(
+            source.image,
+            likelihood,
+            restorer,
+            source.channel_axis,
+            progress=Progress(args.command, quiet=args.quiet),
+        )
     write_image(args.output, restored, source)
     if not args.quiet and clean is not None:
         print(
@@ -311,6 +316,14 @@ def _add_restore_options(parser, sigma_help):
     )
     parser.add_argument("--tile", type=int, default=None, help="tile size in pixels")
     parser.add_argument("--n-jobs", type=int, default=None, help="tiles restored at once")
+    parser.add_argument(
+        "--backend",
+        choices=["threads", "processes"],
+        default="threads",
+        help="how tiles run at once: threads of this process (the default: nothing to start "
+        "or copy) or worker processes (they start and load the models first, but never wait "
+        "for each other's interpreter; see the scaling page for many cores)",
+    )
     parser.add_argument("--prior", help="a prior .npz file instead of the shipped default")
     parser.add_argument("--overwrite", action="store_true", help="allow OUTPUT == INPUT")
     parser.add_argument("-q", "--quiet", action="store_true")
