@@ -8,6 +8,7 @@ Numbers are checked by scikit-learn's parameter machinery, the one behind the es
 """
 
 import numbers
+import os
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
@@ -44,6 +45,27 @@ def as_float_image(image, name="image"):
     return arr
 
 
+#: Largest magnitude accepted in images and noise levels, and the smallest noise level: the
+#: patch arithmetic runs in float32, where squares and sums of squares of larger values (or
+#: the penalties ``1 / sigma^2`` of smaller noise levels) overflow and turn into NaN.
+MAX_ABS_VALUE = 1e12
+MIN_SIGMA = 1e-12
+
+
+def check_finite_values(arr, name="image"):
+    """Raise ``ValueError`` naming ``name`` unless every value of ``arr`` is finite and at
+    most :data:`MAX_ABS_VALUE` in magnitude."""
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    largest = float(np.max(np.abs(arr))) if arr.size else 0.0
+    if largest > MAX_ABS_VALUE:
+        raise ValueError(
+            f"{name} has values up to {largest:.3g} in magnitude, beyond the {MAX_ABS_VALUE:g} "
+            "that the float32 patch arithmetic holds; rescale the image (and sigma) first"
+        )
+    return arr
+
+
 def check_image_2d(image, name="image", min_shape=None):
     """Validate a 2-D real, finite image and return it as a float array.
 
@@ -54,9 +76,7 @@ def check_image_2d(image, name="image", min_shape=None):
     arr = np.asarray(image)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array, got an array with shape {arr.shape}")
-    arr = as_float_image(arr, name)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
+    arr = check_finite_values(as_float_image(arr, name), name)
     if min_shape is not None and (arr.shape[0] < min_shape[0] or arr.shape[1] < min_shape[1]):
         raise ValueError(
             f"{name} with shape {arr.shape} is smaller than the patch size {min_shape}"
@@ -75,8 +95,40 @@ def check_float_dtype(dtype, name="dtype"):
     return resolved.type
 
 
+def check_noise_level(value, name="sigma", caller="skgate"):
+    """``value`` as a float after checking it is a real number in
+    ``[MIN_SIGMA, MAX_ABS_VALUE]``."""
+    _check_number(value, name, Interval(numbers.Real, 0, None, closed="neither"), caller)
+    value = float(value)
+    if not MIN_SIGMA <= value <= MAX_ABS_VALUE:
+        raise ValueError(
+            f"The {name!r} parameter of {caller} must lie in [{MIN_SIGMA:g}, {MAX_ABS_VALUE:g}] "
+            f"(the range float32 patch arithmetic can use; rescale the image), got {value:g}"
+        )
+    return value
+
+
 def check_real(value, name, allow_zero, caller="skgate"):
     """``value`` as a float after checking it is a finite real number, > 0 or >= 0."""
     closed = "left" if allow_zero else "neither"
     _check_number(value, name, Interval(numbers.Real, 0, None, closed=closed), caller)
     return float(value)
+
+
+def physical_memory():
+    """Bytes of physical memory, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_fits_in_memory(n_bytes, what):
+    """Refuse, before allocating, an array of ``n_bytes`` larger than the machine's memory
+    (``what`` names the argument that asked for it)."""
+    available = physical_memory()
+    if available is not None and n_bytes > available:
+        raise ValueError(
+            f"{what} needs {n_bytes / 2**30:.3g} GiB, more than this machine's "
+            f"{available / 2**30:.3g} GiB of memory"
+        )

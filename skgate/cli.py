@@ -5,6 +5,7 @@ exit code 2, never a traceback.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -13,9 +14,10 @@ import numpy as np
 from joblib import parallel_config
 
 from . import __version__
+from ._validation import MAX_ABS_VALUE, MIN_SIGMA
 from .colour import restore_channels
 from .functions import DENOISING_SCALES
-from .imageio import ImageFile, check_writable, read_image, write_image
+from .imageio import ImageFile, check_writable, output_dtype, read_image, write_image
 from .kernels import parse_kernel
 from .likelihoods import Blur, GaussianNoise, Inpainting
 from .models import default_prior_path, load_default_prior, load_prior, save_network, save_prior
@@ -39,6 +41,40 @@ def _read_image(name_or_path):
 
         return load_grey_image(getattr(data, name_or_path)())
     return load_grey_image(name_or_path)
+
+
+def _positive_int(text):
+    """argparse type: an integer >= 1 (argparse names the option in its error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _noise_levels(text):
+    """argparse type: comma-separated non-negative noise variances."""
+    try:
+        levels = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be comma-separated numbers, got {text!r}") from None
+    if not all(np.isfinite(v) and v > 0 for v in levels):
+        raise argparse.ArgumentTypeError(f"must be finite and > 0, got {text!r}")
+    return levels
+
+
+def _check_model_output(path):
+    """Before training (minutes to hours): the model file can be written where asked."""
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"-o {path} is a directory, not a file name")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"output folder does not exist: {folder}")
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"output folder is not writable: {folder}")
 
 
 def _cmd_info(args):
@@ -73,6 +109,7 @@ def _cmd_info(args):
 
 def _cmd_train_prior(args):
 
+    _check_model_output(args.output)
     tic = time.perf_counter()
     prior = train_prior(
         args.images,
@@ -118,6 +155,8 @@ def _check_output(args):
     folder, before any work is done."""
 
     source, target = Path(args.input), Path(args.output)
+    if target.is_dir():
+        raise ValueError(f"output {target} is a directory, not a file name")
     check_writable(target)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
@@ -137,6 +176,7 @@ def _restore_file(args, likelihood_for):
     if getattr(args, "add_noise", None) is not None:
         clean = source.image
         source = _with_noise(source, args)
+    output_dtype(args.output, source)
     likelihood = likelihood_for(source)
     prior = load_prior(args.prior) if args.prior else None
     n_channels = 1 if source.image.ndim == 2 else source.image.shape[-1]
@@ -189,7 +229,7 @@ def _read_source(name_or_path):
 def _with_noise(source, args):
     """``source`` with white Gaussian noise of ``--add-noise`` (file units), seeded."""
 
-    sigma = _positive_number(args.add_noise, "--add-noise") / _file_scale(source)
+    sigma = _noise_level_option(args.add_noise, "--add-noise", source)
     noise = np.random.default_rng(args.seed).standard_normal(source.image.shape)
     return ImageFile(source.image + sigma * noise, source.dtype, source.alpha)
 
@@ -216,7 +256,20 @@ def _noise_sigma(args, source):
         if not args.quiet:
             print(f"estimated noise sigma: {sigma * _file_scale(source):.4g}")
         return sigma
-    return _positive_number(args.sigma, "--sigma") / _file_scale(source)
+    return _noise_level_option(args.sigma, "--sigma", source)
+
+
+def _noise_level_option(text, name, source):
+    """A noise level given in the file's units, in float units, checked against the range
+    the restoration can use."""
+    scale = _file_scale(source)
+    value = _positive_number(text, name)
+    if not MIN_SIGMA <= value / scale <= MAX_ABS_VALUE:
+        raise ValueError(
+            f"{name} {text} is out of range: at most {MAX_ABS_VALUE * scale:g} and at least "
+            f"{MIN_SIGMA * scale:g} in this file's units"
+        )
+    return value / scale
 
 
 def _file_scale(source):
@@ -261,13 +314,14 @@ def _cmd_inpaint(args):
 
 def _cmd_train_gating(args):
 
+    _check_model_output(args.output)
     prior = load_prior(args.prior) if args.prior else None
     if prior is None:
         prior = load_default_prior()
     tic = time.perf_counter()
     n_patches = args.n_batches * args.batch_size
     X = sample_patches(args.images, n_patches, prior.patch_size, random_state=args.seed)
-    levels = [0.0] + [float(v) for v in args.noise_levels.split(",") if v]
+    levels = [0.0, *args.noise_levels]
     network = GatingNetwork(
         prior,
         n_filters=args.n_filters,
@@ -348,11 +402,11 @@ def build_parser():
     train = commands.add_parser("train-prior", help="fit a GMM patch prior to your images")
     train.add_argument("images", nargs="+", help="image files (colour is converted to grey)")
     train.add_argument("-o", "--output", required=True, help="where to write the .npz prior")
-    train.add_argument("--n-patches", type=int, default=1_000_000)
-    train.add_argument("--warm-up-patches", type=int, default=200_000)
-    train.add_argument("--n-components", type=int, default=200)
-    train.add_argument("--patch-size", type=int, default=8)
-    train.add_argument("--max-iter", type=int, default=20)
+    train.add_argument("--n-patches", type=_positive_int, default=1_000_000)
+    train.add_argument("--warm-up-patches", type=_positive_int, default=200_000)
+    train.add_argument("--n-components", type=_positive_int, default=200)
+    train.add_argument("--patch-size", type=_positive_int, default=8)
+    train.add_argument("--max-iter", type=_positive_int, default=20)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("-q", "--quiet", action="store_true")
     train.set_defaults(run=_cmd_train_prior)
@@ -401,13 +455,14 @@ def build_parser():
     gating.add_argument("images", nargs="+", help="training image files")
     gating.add_argument("-o", "--output", required=True, help="where to write the .npz")
     gating.add_argument("--prior", help="the teacher prior .npz (default: the shipped one)")
-    gating.add_argument("--n-filters", type=int, default=100)
-    gating.add_argument("--n-batches", type=int, default=100)
-    gating.add_argument("--batch-size", type=int, default=10_000)
-    gating.add_argument("--max-iter", type=int, default=100)
+    gating.add_argument("--n-filters", type=_positive_int, default=100)
+    gating.add_argument("--n-batches", type=_positive_int, default=100)
+    gating.add_argument("--batch-size", type=_positive_int, default=10_000)
+    gating.add_argument("--max-iter", type=_positive_int, default=100)
     gating.add_argument(
         "--noise-levels",
-        default=",".join(f"{1e-4 * 2**k:g}" for k in range(12)),
+        type=_noise_levels,
+        default=[1e-4 * 2**k for k in range(12)],
         help="comma-separated noise variances with their own output layer (besides 0)",
     )
     gating.add_argument("--seed", type=int, default=0)
@@ -417,12 +472,30 @@ def build_parser():
 
 
 def main(argv=None):
+    """Run the command line; every failure is one line on stderr and exit code 2, Ctrl-C one
+    line and exit code 130 (set ``SKGATE_TRACEBACK=1`` to see the traceback instead)."""
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (OSError, ValueError, TypeError) as exc:
-        print(f"skgate {args.command}: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        if os.environ.get("SKGATE_TRACEBACK"):
+            raise
+        print(f"skgate {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("SKGATE_TRACEBACK"):
+            raise
+        print(f"skgate {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+
+
+def _one_line(exc):
+    """The exception's first line; its type where it says nothing itself (e.g. MemoryError)
+    or is not one of the usual user mistakes."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, (OSError, ValueError, TypeError)) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 if __name__ == "__main__":

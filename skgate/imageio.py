@@ -14,7 +14,7 @@ import numpy as np
 
 from ._files import atomic_path
 
-__all__ = ["ImageFile", "read_image", "write_image"]
+__all__ = ["ImageFile", "output_dtype", "read_image", "write_image"]
 
 
 @dataclass
@@ -28,6 +28,10 @@ class ImageFile:
     @property
     def channel_axis(self):
         return -1 if self.image.ndim == 3 else None
+
+    @property
+    def in_unit_range(self):
+        return bool(self.image.min() >= 0.0 and self.image.max() <= 1.0)
 
 
 def read_image(path):
@@ -60,26 +64,51 @@ def read_image(path):
 
 
 def _to_dtype(image, dtype):
+    """Float ``image`` in the file's ``dtype``, the inverse of the scaling on reading
+    (scikit-image's ``img_as_float``): unsigned integers from [0, 1], signed ones from
+    [-1, 1], floats as they are."""
     from skimage.util import img_as_ubyte, img_as_uint
 
+    dtype = np.dtype(dtype)
     if dtype == np.uint8:
         return img_as_ubyte(np.clip(image, 0.0, 1.0))
     if dtype == np.uint16:
         return img_as_uint(np.clip(image, 0.0, 1.0))
-    if np.issubdtype(dtype, np.floating):
+    if dtype.kind == "f":
         return image.astype(dtype)
-    # other integer files (int16, uint32, bool) are written as 16-bit
-    return img_as_uint(np.clip(image, 0.0, 1.0))
+    top = np.iinfo(dtype).max
+    low = -1.0 if dtype.kind == "i" else 0.0
+    return np.round(np.clip(image, low, 1.0) * top).astype(dtype)
 
 
-#: Formats written, and the sample types they hold (the first is used for anything else).
+#: Formats written, and the sample types each holds without loss of range or precision.
 WRITABLE = {
-    ".png": (np.uint8, np.uint16),
-    ".tif": (np.uint16, np.uint8, np.float32, np.float64),
-    ".tiff": (np.uint16, np.uint8, np.float32, np.float64),
-    ".jpg": (np.uint8,),
-    ".jpeg": (np.uint8,),
-    ".bmp": (np.uint8,),
+    ".png": ("uint8", "uint16"),
+    ".tif": (
+        "uint8",
+        "uint16",
+        "uint32",
+        "int8",
+        "int16",
+        "int32",
+        "float16",
+        "float32",
+        "float64",
+    ),
+    ".tiff": (
+        "uint8",
+        "uint16",
+        "uint32",
+        "int8",
+        "int16",
+        "int32",
+        "float16",
+        "float32",
+        "float64",
+    ),
+    ".jpg": ("uint8",),
+    ".jpeg": ("uint8",),
+    ".bmp": ("uint8",),
 }
 
 
@@ -93,18 +122,34 @@ def check_writable(path):
     return suffix
 
 
+def output_dtype(path, like):
+    """The sample type ``path`` is written in for an input like ``like`` (an
+    :class:`ImageFile`): the input's own. Raises ``ValueError``, before any work is done,
+    when the format cannot hold it (a signed, 32-bit or float image into PNG or JPEG,
+    16 bits into JPEG, a bilevel image anywhere) instead of silently clipping or rescaling.
+    A float image within [0, 1] may go to PNG as 16-bit."""
+    holds = WRITABLE[check_writable(path)]
+    dtype = np.dtype(like.dtype)
+    if dtype.name in holds:
+        return dtype
+    if dtype.kind == "f" and "uint16" in holds and like.in_unit_range:
+        return np.dtype(np.uint16)
+    where = [s for s, kinds in WRITABLE.items() if dtype.name in kinds and s != ".tiff"]
+    hint = f"; write {' or '.join(where)} instead" if where else ""
+    raise ValueError(
+        f"cannot write {path}: a {Path(path).suffix} file cannot hold the input's "
+        f"{dtype.name} samples without losing range or precision{hint}"
+    )
+
+
 def write_image(path, image, like):
     """Write float ``image`` to ``path`` in the kind of ``like`` (an :class:`ImageFile`),
-    atomically. The input's sample type is kept when the format holds it (a 16-bit PNG
-    stays 16-bit); otherwise the format's own (8-bit for JPEG)."""
+    atomically, in the input's sample type (see :func:`output_dtype`)."""
     from skimage.io import imsave
     from skimage.util import img_as_float
 
     path = Path(path)
-    holds = WRITABLE[check_writable(path)]
-    dtype = like.dtype if any(like.dtype == t for t in holds) else np.dtype(holds[0])
-    if np.issubdtype(like.dtype, np.floating) and ".png" == path.suffix.lower():
-        dtype = np.dtype(np.uint16)  # float data keeps more than 8 bits where it can
+    dtype = output_dtype(path, like)
     out = _to_dtype(image, dtype)
     if like.alpha is not None:
         alpha = like.alpha

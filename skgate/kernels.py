@@ -7,6 +7,20 @@ import numpy as np
 __all__ = ["gaussian_kernel", "motion_kernel", "parse_kernel"]
 
 
+#: Widest kernel built from parameters (pixels): far beyond any image a blur applies to, and
+#: small enough to allocate (gaussian:1e6 would need terabytes).
+MAX_KERNEL_SIZE = 4001
+
+
+def _check_size(size, name, value):
+    if size > MAX_KERNEL_SIZE:
+        raise ValueError(
+            f"{name}={value:g} gives a {size}-pixel kernel; kernels are limited to "
+            f"{MAX_KERNEL_SIZE} pixels across"
+        )
+    return size
+
+
 def _check_positive(value, name):
     if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
@@ -28,9 +42,10 @@ def gaussian_kernel(std, size=None):
     """
     std = _check_positive(std, "std")
     if size is None:
-        size = 2 * int(np.ceil(3 * std)) + 1
+        size = _check_size(2 * int(np.ceil(min(3 * std, 1e18))) + 1, "std", std)
     if isinstance(size, bool) or not isinstance(size, int) or size < 1 or size % 2 == 0:
         raise ValueError(f"size must be an odd positive integer, got {size!r}")
+    _check_size(size, "size", size)
     ax = np.arange(size) - size // 2
     k = np.exp(-(ax[:, None] ** 2 + ax[None, :] ** 2) / (2 * std**2))
     return k / k.sum()
@@ -49,7 +64,7 @@ def motion_kernel(length, angle=0.0):
     length = _check_positive(length, "length")
     if isinstance(angle, bool) or not isinstance(angle, Real) or not np.isfinite(angle):
         raise ValueError(f"angle must be a finite number, got {angle!r}")
-    n = max(1, int(np.ceil(length)))
+    n = _check_size(max(1, int(np.ceil(min(length, 1e18)))), "length", length)
     size = n if n % 2 else n + 1
     k = np.zeros((size, size))
     c = size // 2

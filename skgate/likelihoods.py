@@ -22,20 +22,82 @@ image step by preconditioned conjugate gradients.
 """
 
 import copy
+import warnings
 from abc import ABC, abstractmethod
 
 import numpy as np
 from scipy import ndimage
 from scipy.sparse.linalg import LinearOperator, cg
+from sklearn.exceptions import ConvergenceWarning
 
-from ._validation import check_image_2d, check_real
+from ._validation import check_image_2d, check_noise_level
+
+# Widest Gaussian (pixels) of the inpainting fill; beyond it the nearest filled pixel is used.
+_LARGEST_FILL_SCALE = 32.0
 
 __all__ = ["Likelihood", "GaussianNoise", "Blur", "Inpainting"]
 
 
 def check_sigma(sigma, name="sigma", caller="skgate"):
-    """A finite, strictly positive noise level."""
-    return check_real(sigma, name, allow_zero=False, caller=caller)
+    """A finite, strictly positive noise level that float32 arithmetic can square."""
+    return check_noise_level(sigma, name, caller=caller)
+
+
+def _check_returned(value, method, shape):
+    """What a likelihood ``method`` returned must be a real, finite array of ``shape``."""
+    if not isinstance(value, np.ndarray) or not (
+        np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer)
+    ):
+        kind = getattr(value, "dtype", type(value).__name__)
+        raise TypeError(f"likelihood.{method} must return a real ndarray, got {kind}")
+    if value.shape != tuple(shape):
+        raise ValueError(f"likelihood.{method} returned shape {value.shape}, expected {shape}")
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"likelihood.{method} returned NaN or infinite values")
+    return value
+
+
+def check_likelihood(likelihood, y):
+    """Check, once per restoration, what a likelihood's methods return for observation
+    ``y``: ``image_shape`` a pair of positive integers; ``forward`` and ``adjoint`` real,
+    finite arrays of the right shapes that pass the dot-product test
+    ``<A x, r> = <x, A^T r>`` on random vectors (seeded: the check never changes a result);
+    ``initial_estimate`` a real, finite image. Returns the image shape. A user's own
+    :class:`Likelihood` that breaks its contract gets an error naming the method, instead of
+    a wrong image."""
+    shape = likelihood.image_shape(y)
+    if (
+        not isinstance(shape, tuple)
+        or len(shape) != 2
+        or not all(isinstance(n, (int, np.integer)) and n > 0 for n in shape)
+    ):
+        raise ValueError(f"likelihood.image_shape must return (rows, cols), got {shape!r}")
+    shape = (int(shape[0]), int(shape[1]))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    r = rng.standard_normal(y.shape)
+    forward = _check_returned(likelihood.forward(x), "forward", y.shape)
+    adjoint = _check_returned(likelihood.adjoint(r), "adjoint", shape)
+    left, right = float(np.vdot(forward, r)), float(np.vdot(x, adjoint))
+    scale = np.linalg.norm(forward) * np.linalg.norm(r) + np.linalg.norm(x) * np.linalg.norm(
+        adjoint
+    )
+    if abs(left - right) > 1e-6 * scale:
+        raise ValueError(
+            "likelihood.adjoint is not the adjoint of likelihood.forward: "
+            f"<A x, r> = {left:.6g} but <x, A^T r> = {right:.6g} for random x, r"
+        )
+    return shape
+
+
+def check_solution(x, shape):
+    """An image step's result (``likelihood.solve``) must be a real, finite image."""
+    return _check_returned(x, "solve", shape)
+
+
+def check_initial_estimate(x, shape):
+    """``likelihood.initial_estimate`` must give a real, finite image."""
+    return _check_returned(x, "initial_estimate", shape)
 
 
 class Likelihood(ABC):
@@ -149,7 +211,20 @@ class Likelihood(ABC):
         rhs = self.normal_rhs(y, patch_sum, lam, beta).ravel()
         start = None if x0 is None else np.asarray(x0, dtype=np.float64).ravel()
         precond = self._preconditioner(coverage, lam, beta)
-        solution, _ = cg(operator, rhs, x0=start, rtol=rtol, maxiter=maxiter, M=precond)
+        solution, info = cg(operator, rhs, x0=start, rtol=rtol, maxiter=maxiter, M=precond)
+        if info != 0:
+            # Not converged (info > 0) still improves on x0; a breakdown (info < 0) does not.
+            if info < 0:
+                raise ValueError(
+                    f"{type(self).__name__}: the image step's conjugate gradients broke down "
+                    "(is normal_apply symmetric positive definite?)"
+                )
+            warnings.warn(
+                f"{type(self).__name__}: the image step did not reach rtol={rtol:g} in "
+                f"{maxiter} conjugate-gradient iterations; the result may be less accurate",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         return solution.reshape(shape)
 
     # -- the schedule
@@ -252,18 +327,27 @@ class Inpainting(Likelihood):
 
     def initial_estimate(self, y):
         """Missing pixels filled by normalised Gaussian smoothing of the observed ones, with
-        the scale doubled until every pixel has observed neighbours."""
+        the scale doubled until every pixel has observed neighbours; pixels still without
+        any after the largest scale (a mask observing a tiny fraction of the image) take
+        the value of the nearest filled pixel."""
         y = np.where(self.mask, y, 0.0)
         estimate = y.copy()
         missing = ~self.mask
         scale = 1.0
-        while missing.any():
+        # Bounded: a mask with a few observed pixels in a large image never reaches the
+        # threshold, and ever wider filters would grow without end.
+        while missing.any() and scale <= _LARGEST_FILL_SCALE:
             weight = ndimage.gaussian_filter(self._weights, scale, mode="reflect")
             filled = ndimage.gaussian_filter(y, scale, mode="reflect")
             ready = missing & (weight > 1e-3)
             estimate[ready] = filled[ready] / weight[ready]
             missing &= ~ready
             scale *= 2
+        if missing.any():
+            nearest = ndimage.distance_transform_edt(
+                missing, return_distances=False, return_indices=True
+            )
+            estimate = estimate[tuple(nearest)]
         return estimate
 
     def solve(self, y, patch_sum, coverage, lam, beta, x0=None):

@@ -1,8 +1,10 @@
 """Estimating the level of white Gaussian noise in an image."""
 
+import numbers
+
 import numpy as np
 
-from ._validation import as_float_image
+from ._validation import as_float_image, check_finite_values
 
 __all__ = ["estimate_noise_sigma"]
 
@@ -74,8 +76,17 @@ def estimate_noise_sigma(image, *, channel_axis=None):
     image = as_float_image(image)
     if channel_axis is None and image.ndim != 2:
         raise ValueError(f"image must be 2-D (or pass channel_axis), got shape {image.shape}")
-    if not np.all(np.isfinite(image)):
-        raise ValueError("image contains NaN or infinite values")
+    if channel_axis is not None:
+        if image.ndim != 3:
+            raise ValueError(
+                f"with channel_axis, image must be 3-D (rows, cols, channels), got shape "
+                f"{image.shape}"
+            )
+        if isinstance(channel_axis, bool) or not isinstance(channel_axis, numbers.Integral):
+            raise TypeError(f"channel_axis must be an integer or None, got {channel_axis!r}")
+        if not -3 <= channel_axis < 3:
+            raise ValueError(f"channel_axis must be an axis of the 3-D image, got {channel_axis}")
+    check_finite_values(image, "image")
     channels = [image] if channel_axis is None else list(np.moveaxis(image, channel_axis, 0))
     sigma = float(np.mean([_wavelet_noise_sigma(channel) for channel in channels]))
     # A noise-free (e.g. constant) image gives 0 or NaN, which no likelihood accepts.

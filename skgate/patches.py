@@ -17,7 +17,12 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.utils import check_random_state
 
-from ._validation import check_float_dtype, check_image_2d, check_positive_int
+from ._validation import (
+    check_fits_in_memory,
+    check_float_dtype,
+    check_image_2d,
+    check_positive_int,
+)
 
 __all__ = [
     "PatchGrid",
@@ -376,6 +381,7 @@ def sample_patches(
     n_patches = check_positive_int(n_patches, "n_patches", caller="sample_patches")
     p = check_positive_int(patch_size, "patch_size", caller="sample_patches")
     dtype = check_float_dtype(dtype)
+    check_fits_in_memory(n_patches * p * p * np.dtype(dtype).itemsize, f"n_patches={n_patches}")
     rng = check_random_state(random_state)
     if isinstance(images, (str, Path)) or (isinstance(images, np.ndarray) and images.ndim == 2):
         images = [images]

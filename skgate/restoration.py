@@ -14,6 +14,7 @@ For each penalty ``beta`` in the schedule, one iteration of three steps (Zoran &
 Patches are processed in chunks of grid rows, so memory stays bounded whatever the image size.
 """
 
+import warnings
 from dataclasses import dataclass
 from functools import partial
 from numbers import Integral, Real
@@ -22,11 +23,12 @@ import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_image_2d
+from ._validation import check_finite_values, check_image_2d
 from .adaptation import DEFAULT_STRENGTH, adapt_prior
-from .gating import Gating, make_gating
-from .likelihoods import Likelihood
+from .gating import Gating, check_labels, make_gating
+from .likelihoods import Likelihood, check_initial_estimate, check_likelihood, check_solution
 from .multiscale import downsample, fuse, fusion_weight
 from .network import GatingNetwork
 from .patches import PatchGrid, shifted_offset
@@ -38,10 +40,28 @@ from .tiles import TileLayout, restore_in_tiles
 __all__ = ["EPLLRestorer"]
 
 
+def _warn_if_sigma_exceeds_the_image(sigma, y):
+    """A noise level above the whole range of the noisy observation (whose noise alone
+    spans several sigma) is almost always a unit mistake, e.g. 25 grey levels given for an
+    image in [0, 1]; the result would be a flat image."""
+    spread = float(np.ptp(y))
+    if spread > 0 and sigma > spread:
+        warnings.warn(
+            f"sigma={sigma:g} is larger than the whole range of the image ({spread:.3g}): "
+            "is it in other units (grey levels for an image in [0, 1]: pass sigma / 255)?",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def _check_betas(betas):
-    betas = np.asarray(betas, dtype=np.float64).ravel()
-    if betas.size == 0 or not np.all(np.isfinite(betas)) or np.any(betas <= 0):
-        raise ValueError("betas must be a non-empty sequence of finite positive penalties")
+    message = "betas must be a non-empty 1-D sequence of finite positive penalties"
+    try:
+        betas = np.asarray(betas, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{message}, got {betas!r}") from None
+    if betas.ndim != 1 or betas.size == 0 or not np.all(np.isfinite(betas)) or np.any(betas <= 0):
+        raise ValueError(f"{message}, got {betas!r}")
     return betas
 
 
@@ -223,10 +243,21 @@ class EPLLRestorer(BaseEstimator):
         if not isinstance(likelihood, Likelihood):
             raise TypeError(f"likelihood must be a Likelihood, got {type(likelihood).__name__}")
         self._validate_params()
+        if self.prior is not None:
+            check_is_fitted(self.prior)
+        y = likelihood.check_observation(image)
+        if not isinstance(y, np.ndarray) or y.dtype.kind != "f":
+            raise TypeError("likelihood.check_observation must return a float ndarray")
+        check_finite_values(y, "image")
+        _warn_if_sigma_exceeds_the_image(likelihood.sigma, y)
+        return self._restore_observation(y, likelihood, x0, callback, progress)
+
+    def _restore_observation(self, y, likelihood, x0=None, callback=None, progress=None):
+        """:meth:`restore` after the checks that concern the caller's own input (the coarse
+        scales come here directly, so a warning about the input is given once)."""
         prior = self._resolved_prior()
         p = prior.patch_size
-        y = likelihood.check_observation(image)
-        shape = likelihood.image_shape(y)
+        shape = check_likelihood(likelihood, y)
         if shape[0] < p or shape[1] < p:
             raise ValueError(f"image of shape {shape} is smaller than the {p}x{p} patches")
         y = y.astype(np.float64, copy=False)
@@ -245,7 +276,7 @@ class EPLLRestorer(BaseEstimator):
         self._models(self.prior)
 
         if x0 is None:
-            x = likelihood.initial_estimate(y)
+            x = check_initial_estimate(likelihood.initial_estimate(y), shape)
         else:
             x = check_image_2d(x0, name="x0").astype(np.float64)
             if x.shape != shape:
@@ -260,12 +291,16 @@ class EPLLRestorer(BaseEstimator):
         else:
             restore_window = partial(self._iterate, settings=settings)
             x = restore_in_tiles(restore_window, y, likelihood, x, layout, self.n_jobs, progress)
-        if coarse is None:
-            return x
-        weight = (
-            fusion_weight(likelihood.sigma) if self.fusion_weight is None else self.fusion_weight
-        )
-        return fuse(x, coarse, weight)
+        if coarse is not None:
+            weight = (
+                fusion_weight(likelihood.sigma)
+                if self.fusion_weight is None
+                else self.fusion_weight
+            )
+            x = fuse(x, coarse, weight)
+        if not np.all(np.isfinite(x)):  # every step is checked; this is the last guard
+            raise FloatingPointError("the restoration produced NaN or infinite values")
+        return x
 
     def _restore_coarse(self, y, likelihood, patch_size):
         """The restoration of the 2x2-averaged observation with one scale less, or None with
@@ -279,7 +314,7 @@ class EPLLRestorer(BaseEstimator):
         if min(y.shape) // 2 < patch_size:
             return None
         coarser = EPLLRestorer(**{**self.get_params(deep=False), "scales": self.scales - 1})
-        return coarser.restore(downsample(y), coarse_likelihood)
+        return coarser._restore_observation(downsample(y), coarse_likelihood)
 
     def _tile_layout(self, shape, likelihood, patch_size, stride):
         if self.n_jobs == 0:
@@ -295,6 +330,13 @@ class EPLLRestorer(BaseEstimator):
             margin = self.tile_margin
         margin = -(-max(margin, patch_size) // stride) * stride  # keep grids aligned
         layout = TileLayout(shape, tile_shape, margin, align=stride)
+        if min(layout.tile_shape) < patch_size:
+            # Each tile restores its core plus a margin of at least a patch on every side:
+            # cores smaller than a patch cost tens of times the untiled work, for nothing.
+            raise ValueError(
+                f"tile_shape={tile_shape} is smaller than the {patch_size}x{patch_size} "
+                "patches; use at least the patch size (a few hundred pixels is efficient)"
+            )
         if len(layout) == 1:
             return None
         likelihood.tile(layout[0].outer)  # a likelihood without tiles fails before any work
@@ -363,7 +405,9 @@ class EPLLRestorer(BaseEstimator):
             # 0.44 dB (house). The weight does not depend on the stride either.
             average = patch_sum / grid.coverage()
             weight = np.full(x.shape, float(p * p))
-            x = likelihood.solve(y, average * weight, weight, lam, beta, x0=x)
+            x = check_solution(
+                likelihood.solve(y, average * weight, weight, lam, beta, x0=x), x.shape
+            )
             if clip is not None:
                 x = np.clip(x, *clip)
             if callback is not None:
@@ -375,7 +419,10 @@ class EPLLRestorer(BaseEstimator):
     def _check_clip(self):
         if self.clip is None:
             return None
-        low, high = (float(v) for v in self.clip)
+        try:
+            low, high = (float(v) for v in self.clip)
+        except (TypeError, ValueError):
+            raise ValueError(f"clip must be (low, high), two numbers, got {self.clip!r}") from None
         if not low < high:
             raise ValueError(f"clip must be (low, high) with low < high, got {self.clip}")
         return low, high
@@ -393,7 +440,9 @@ class EPLLRestorer(BaseEstimator):
         patch_rows, estimates = np.empty((2, size, grid.n_features), dtype=np.float32)
         for rows in chunks:
             patches = grid.extract(x, rows, dtype=np.float32, out=patch_rows)
-            labels = gating.assign(patches, noise_var)
+            labels = check_labels(
+                gating.assign(patches, noise_var), len(patches), tables.n_components
+            )
             estimate = tables.wiener_patches(
                 patches, labels, noise_var, out=estimates[: len(patches)]
             )

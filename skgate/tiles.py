@@ -8,15 +8,20 @@ enough: see :class:`~skgate.EPLLRestorer` for the measured difference to an unti
 """
 
 import os
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
+from joblib.parallel import get_active_backend
 from threadpoolctl import threadpool_limits
 
 from ._validation import check_positive_int
 
 __all__ = ["Tile", "TileLayout", "restore_in_tiles"]
+
+# joblib's backends that run on this machine, where more workers than cores cannot help.
+_LOCAL_BACKENDS = {"ThreadingBackend", "LokyBackend", "MultiprocessingBackend", "SequentialBackend"}
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,7 @@ def restore_in_tiles(restore_window, y, likelihood, x0, layout, n_jobs=None, pro
     # pickled. A joblib backend set by the caller (loky, Dask) takes precedence.
     # Each worker gets an equal share of the cores for BLAS; the generator keeps only a
     # few tiles in flight (joblib's pre-dispatch), so memory stays bounded.
+    n_jobs = _useful_workers(n_jobs, len(layout))
     n_workers = max(1, effective_n_jobs(n_jobs))
     threads = max(1, (os.cpu_count() or 1) // n_workers)
     tasks = (
@@ -151,6 +157,24 @@ def restore_in_tiles(restore_window, y, likelihood, x0, layout, n_jobs=None, pro
             if progress is not None:
                 progress(done, len(layout))
     return out
+
+
+def _useful_workers(n_jobs, n_tiles):
+    """``n_jobs`` clamped to what can help: never more workers than tiles, and, on this
+    machine's own backends (threads, processes), never more than its cores (a warning says
+    so); a cluster backend (Dask) keeps what the caller asked."""
+    cores = os.cpu_count() or 1
+    asked = effective_n_jobs(n_jobs)
+    backend, _ = get_active_backend(prefer="threads")
+    local = type(backend).__name__ in _LOCAL_BACKENDS
+    if local and asked > cores:
+        warnings.warn(
+            f"n_jobs={n_jobs} is more than the {cores} cores of this machine; using {cores}",
+            UserWarning,
+            stacklevel=4,
+        )
+        asked = cores
+    return max(1, min(asked, n_tiles))
 
 
 def _restore_core(restore_window, y, likelihood, x0, core, limits):

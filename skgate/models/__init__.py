@@ -39,6 +39,9 @@ NETWORK_FORMAT_VERSION = 1
 DEFAULT_NETWORK_FILE = "gating_8x8_200.npz"
 
 
+_LARGEST_NETWORK_VALUE = 1e6
+
+
 class ModelFileError(ValueError):
     """A model file is unreadable, foreign, from a newer skgate, or fails validation."""
 
@@ -53,26 +56,93 @@ def _read_npz(path, expected_format, supported_version):
     """All arrays of a model file, after checking its format and version."""
     try:
         with np.load(path, allow_pickle=False) as archive:
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise ModelFileError(f"{path} is a single .npy array, not an .npz model file")
             arrays = {key: archive[key] for key in archive.files}
-    except FileNotFoundError:
+    except (FileNotFoundError, ModelFileError):
         raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, AttributeError) as exc:
         raise ModelFileError(f"{path} is not a readable skgate model file: {exc}") from exc
     for key in ("format", "format_version"):
         if key not in arrays:
             raise ModelFileError(f"{path} is not a skgate model file (no '{key}' entry)")
-    found = str(arrays["format"])
+    found = _text(arrays, path, "format")
     if found != expected_format:
         raise ModelFileError(f"{path} holds a '{found}', not a '{expected_format}'")
-    version = int(arrays["format_version"])
+    version = _integer(arrays, path, "format_version", minimum=1)
     if version > supported_version:
         raise ModelFileError(
             f"{path} has format version {version}, newer than this skgate reads "
             f"({supported_version}); upgrade skgate"
         )
-    if version < 1:
-        raise ModelFileError(f"{path} has an invalid format version {version}")
     return arrays
+
+
+# -- one checker per kind of field: each names the field it refuses
+def _scalar(arrays, path, key, kinds, what):
+    value = np.asarray(arrays[key])
+    if value.shape != () or value.dtype.kind not in kinds:
+        raise ModelFileError(
+            f"{path}: field '{key}' must be {what}, got {value.dtype} of shape {value.shape}"
+        )
+    return value[()]
+
+
+def _text(arrays, path, key):
+    return str(_scalar(arrays, path, key, "U", "a text"))
+
+
+def _integer(arrays, path, key, minimum):
+    value = int(_scalar(arrays, path, key, "iu", "an integer"))
+    if value < minimum:
+        raise ModelFileError(f"{path}: field '{key}' must be >= {minimum}, got {value}")
+    return value
+
+
+def _flag(arrays, path, key):
+    return bool(_scalar(arrays, path, key, "b", "a boolean"))
+
+
+def _real(arrays, path, key, minimum=None, allow_nan=False):
+    value = float(_scalar(arrays, path, key, "fiu", "a real number"))
+    if np.isnan(value) and allow_nan:
+        return value
+    if not np.isfinite(value) or (minimum is not None and value < minimum):
+        bound = "" if minimum is None else f" and >= {minimum}"
+        raise ModelFileError(f"{path}: field '{key}' must be finite{bound}, got {value}")
+    return value
+
+
+def _real_array(arrays, path, key, ndim, largest=None):
+    value = np.asarray(arrays[key])
+    if value.dtype.kind not in "fiu" or value.ndim != ndim:
+        raise ModelFileError(
+            f"{path}: field '{key}' must be a real {ndim}-D array, got {value.dtype} of "
+            f"shape {value.shape}"
+        )
+    value = value.astype(np.float64)
+    if not np.all(np.isfinite(value)):
+        raise ModelFileError(f"{path}: field '{key}' contains NaN or infinity")
+    if largest is not None and value.size and np.abs(value).max() > largest:
+        raise ModelFileError(
+            f"{path}: field '{key}' has values up to {np.abs(value).max():.3g}, beyond the "
+            f"{largest:g} a trained model holds"
+        )
+    return value
+
+
+def _metadata(arrays, path):
+    if "metadata" not in arrays:
+        return {}
+    try:
+        metadata = json.loads(_text(arrays, path, "metadata"))
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(f"{path}: field 'metadata' is not valid JSON") from exc
+    if not isinstance(metadata, dict):
+        raise ModelFileError(
+            f"{path}: field 'metadata' must be a JSON object, got {type(metadata).__name__}"
+        )
+    return metadata
 
 
 def _require(arrays, path, keys):
@@ -130,30 +200,24 @@ def load_prior(path):
         path,
         ["n_features", "patch_size", "remove_dc", "reg_covar", "weights", "covariances_upper"],
     )
-    try:
-        d = int(arrays["n_features"])
-        patch_size = int(arrays["patch_size"]) or None
-        remove_dc = bool(arrays["remove_dc"])
-        reg_covar = float(arrays["reg_covar"])
-    except (TypeError, ValueError) as exc:
-        raise ModelFileError(f"{path} has malformed hyper-parameters: {exc}") from exc
-    weights = np.asarray(arrays["weights"], dtype=np.float64)
-    upper = np.asarray(arrays["covariances_upper"], dtype=np.float64)
-    if d < (2 if remove_dc else 1) or (patch_size is not None and patch_size**2 != d):
+    remove_dc = _flag(arrays, path, "remove_dc")
+    d = _integer(arrays, path, "n_features", minimum=2 if remove_dc else 1)
+    patch_size = _integer(arrays, path, "patch_size", minimum=0) or None
+    reg_covar = _real(arrays, path, "reg_covar", minimum=0.0)
+    weights = _real_array(arrays, path, "weights", ndim=1)
+    upper = _real_array(arrays, path, "covariances_upper", ndim=2)
+    if patch_size is not None and patch_size**2 != d:
         raise ModelFileError(f"{path}: n_features={d} does not match patch_size={patch_size}")
-    if weights.ndim != 1 or weights.size < 1:
-        raise ModelFileError(f"{path}: weights must be a non-empty vector, got {weights.shape}")
+    if weights.size < 1:
+        raise ModelFileError(f"{path}: field 'weights' is empty")
     K = weights.size
     if upper.shape != (K, d * (d + 1) // 2):
         raise ModelFileError(
-            f"{path}: covariances have shape {upper.shape}, expected {(K, d * (d + 1) // 2)}"
+            f"{path}: field 'covariances_upper' has shape {upper.shape}, expected "
+            f"{(K, d * (d + 1) // 2)}"
         )
-    if not (np.all(np.isfinite(weights)) and np.all(np.isfinite(upper))):
-        raise ModelFileError(f"{path}: weights or covariances contain NaN or infinity")
-    if np.any(weights < 0) or abs(weights.sum() - 1.0) > 1e-4:
-        raise ModelFileError(f"{path}: weights must be non-negative and sum to 1")
-    if not np.isfinite(reg_covar) or reg_covar < 0:
-        raise ModelFileError(f"{path}: reg_covar must be >= 0")
+    if np.any(weights <= 0) or abs(weights.sum() - 1.0) > 1e-4:
+        raise ModelFileError(f"{path}: field 'weights' must be positive and sum to 1")
 
     covariances = unpack_symmetric(upper, d)
     if remove_dc:
@@ -169,13 +233,12 @@ def load_prior(path):
         )
     except ValueError as exc:
         raise ModelFileError(f"{path}: {exc}") from exc
-    prior.n_iter_ = int(arrays.get("n_iter", 0))
-    prior.converged_ = bool(arrays.get("converged", False))
-    prior.lower_bound_ = float(arrays.get("lower_bound", np.nan))
-    try:
-        prior.metadata_ = json.loads(str(arrays.get("metadata", "{}")))
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{path}: metadata is not valid JSON") from exc
+    prior.n_iter_ = _integer(arrays, path, "n_iter", minimum=0) if "n_iter" in arrays else 0
+    prior.converged_ = _flag(arrays, path, "converged") if "converged" in arrays else False
+    prior.lower_bound_ = (
+        _real(arrays, path, "lower_bound", allow_nan=True) if "lower_bound" in arrays else np.nan
+    )
+    prior.metadata_ = _metadata(arrays, path)
     return prior
 
 
@@ -235,29 +298,30 @@ def load_network(path, prior=None):
     """
     arrays = _read_npz(path, NETWORK_FORMAT, NETWORK_FORMAT_VERSION)
     _require(arrays, path, ["filters", "weights", "offsets", "noise_levels"])
-    filters = np.asarray(arrays["filters"], dtype=np.float64)
-    weights = np.asarray(arrays["weights"], dtype=np.float64)
-    offsets = np.asarray(arrays["offsets"], dtype=np.float64)
-    levels = np.asarray(arrays["noise_levels"], dtype=np.float64)
-    if filters.ndim != 2 or weights.ndim != 3 or offsets.ndim != 2 or levels.ndim != 1:
-        raise ModelFileError(f"{path}: arrays have the wrong number of dimensions")
+    # A trained network's values are of order 1-1000; far larger ones overflow the float32
+    # gating arithmetic.
+    filters = _real_array(arrays, path, "filters", ndim=2, largest=_LARGEST_NETWORK_VALUE)
+    weights = _real_array(arrays, path, "weights", ndim=3, largest=_LARGEST_NETWORK_VALUE)
+    offsets = _real_array(arrays, path, "offsets", ndim=2, largest=_LARGEST_NETWORK_VALUE)
+    levels = _real_array(arrays, path, "noise_levels", ndim=1)
     n_filters, d = filters.shape
     L, K, F = weights.shape
+    if n_filters < 1 or d < 1 or K < 1:
+        raise ModelFileError(f"{path}: field 'filters' or 'weights' is empty")
     if F != n_filters or offsets.shape != (L, K) or levels.shape != (L,) or L < 1:
         raise ModelFileError(
             f"{path}: inconsistent shapes filters {filters.shape}, weights {weights.shape}, "
             f"offsets {offsets.shape}, noise_levels {levels.shape}"
         )
-    if not all(np.all(np.isfinite(a)) for a in (filters, weights, offsets, levels)):
-        raise ModelFileError(f"{path}: arrays contain NaN or infinity")
     if np.any(levels < 0) or np.any(np.diff(levels) <= 0):
-        raise ModelFileError(f"{path}: noise_levels must be increasing and >= 0")
+        raise ModelFileError(f"{path}: field 'noise_levels' must be increasing and >= 0")
+    metadata = _metadata(arrays, path)
     if prior is None:
         candidate = load_default_prior()
         if candidate.n_components == K and candidate.n_features_in_ == d:
             prior = candidate
     elif prior.n_components != K or prior.n_features_in_ != d:
-        raise ValueError(
+        raise ModelFileError(
             f"prior has {prior.n_components} components over {prior.n_features_in_} features; "
             f"the network {K} over {d}"
         )
@@ -269,10 +333,7 @@ def load_network(path, prior=None):
     network.classes_ = np.arange(K)
     network.n_features_in_ = d
     network.prior_ = prior
-    try:
-        network.metadata_ = json.loads(str(arrays.get("metadata", "{}")))
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{path}: metadata is not valid JSON") from exc
+    network.metadata_ = metadata
     return network
 
 
