@@ -24,6 +24,13 @@ def check_positive_int(value, name, minimum=1, caller="skgate"):
     return int(value)
 
 
+def _as_array(values, name):
+    try:
+        return np.asarray(values)
+    except (TypeError, ValueError) as exc:  # ragged nested lists, objects numpy cannot take
+        raise ValueError(f"{name} is not an array of numbers: {exc}") from None
+
+
 def as_float_image(image, name="image"):
     """Float conversion as in scikit-image, for an image of any dimension.
 
@@ -32,7 +39,7 @@ def as_float_image(image, name="image"):
     """
     from skimage.util import img_as_float
 
-    arr = np.asarray(image)
+    arr = _as_array(image, name)
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape})")
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
@@ -73,7 +80,7 @@ def check_image_2d(image, name="image", min_shape=None):
     (scaled to [0, 1] or [-1, 1] as scikit-image does); float16 is promoted to float32. A float
     image comes back as it is, possibly the caller's own buffer: callers never write into it.
     """
-    arr = np.asarray(image)
+    arr = _as_array(image, name)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array, got an array with shape {arr.shape}")
     arr = check_finite_values(as_float_image(arr, name), name)

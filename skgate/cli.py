@@ -8,6 +8,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -383,8 +384,15 @@ def _add_restore_options(parser, sigma_help):
     parser.add_argument("-q", "--quiet", action="store_true")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors on one line (the usage itself is one ``-h`` away)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} -h)\n")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="skgate", description="Image restoration with learned patch priors (EPLL)."
     )
     parser.add_argument("--version", action="version", version=f"skgate {__version__}")
@@ -475,8 +483,14 @@ def main(argv=None):
     """Run the command line; every failure is one line on stderr and exit code 2, Ctrl-C one
     line and exit code 130 (set ``SKGATE_TRACEBACK=1`` to see the traceback instead)."""
     args = build_parser().parse_args(argv)
+
+    def one_line_warning(message, category, filename, lineno, file=None, line=None):
+        print(f"skgate {args.command}: warning: {message}", file=sys.stderr)
+
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line_warning
+            return args.run(args)
     except KeyboardInterrupt:
         if os.environ.get("SKGATE_TRACEBACK"):
             raise

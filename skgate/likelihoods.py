@@ -30,7 +30,7 @@ from scipy import ndimage
 from scipy.sparse.linalg import LinearOperator, cg
 from sklearn.exceptions import ConvergenceWarning
 
-from ._validation import check_image_2d, check_noise_level
+from ._validation import check_finite_values, check_image_2d, check_noise_level
 
 # Widest Gaussian (pixels) of the inpainting fill; beyond it the nearest filled pixel is used.
 _LARGEST_FILL_SCALE = 32.0
@@ -98,6 +98,15 @@ def check_solution(x, shape):
 def check_initial_estimate(x, shape):
     """``likelihood.initial_estimate`` must give a real, finite image."""
     return _check_returned(x, "initial_estimate", shape)
+
+
+def _real_array(values, name):
+    """``values`` as a float64 array; anything that is not real numbers is a TypeError
+    naming ``name``."""
+    array = np.asarray(values) if not isinstance(values, np.ndarray) else values
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    return np.array(array, dtype=np.float64)
 
 
 class Likelihood(ABC):
@@ -305,7 +314,7 @@ class Inpainting(Likelihood):
         if mask.ndim != 2:
             raise ValueError(f"mask must be a 2-D array, got shape {mask.shape}")
         if mask.dtype != bool:
-            if not np.issubdtype(mask.dtype, np.number) or not np.isin(mask, (0, 1)).all():
+            if mask.dtype.kind not in "iuf" or not np.isin(mask, (0, 1)).all():
                 raise ValueError("mask must be boolean (or contain only 0 and 1)")
             mask = mask.astype(bool)
         if not mask.any():
@@ -423,11 +432,10 @@ class Blur(Likelihood):
 
     def __init__(self, kernel, sigma, boundary="periodic"):
         super().__init__(sigma)
-        kernel = np.array(kernel, dtype=np.float64)
+        kernel = _real_array(kernel, "kernel")
         if kernel.ndim != 2 or kernel.size == 0:
             raise ValueError(f"kernel must be a non-empty 2-D array, got shape {kernel.shape}")
-        if not np.all(np.isfinite(kernel)):
-            raise ValueError("kernel contains NaN or infinite values")
+        check_finite_values(kernel, "kernel")
         if kernel.sum() <= 0:
             raise ValueError(f"kernel must have a positive sum, got {kernel.sum():g}")
         if boundary != "periodic":

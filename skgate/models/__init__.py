@@ -55,9 +55,10 @@ def _write_npz(path, arrays):
 def _read_npz(path, expected_format, supported_version):
     """All arrays of a model file, after checking its format and version."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise ModelFileError(f"{path} is a single .npy array, not an .npz model file")
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ModelFileError(f"{path} is a single .npy array, not an .npz model file")
+        with archive:
             arrays = {key: archive[key] for key in archive.files}
     except (FileNotFoundError, ModelFileError):
         raise
@@ -226,13 +227,15 @@ def load_prior(path):
         dc = np.full(d, 1.0 / np.sqrt(d))
         leak = np.einsum("d,kde,e->k", dc, covariances, dc)
         if np.any(np.abs(leak) > 1e-4 * np.abs(np.trace(covariances, axis1=1, axis2=2)) + 1e-12):
-            raise ModelFileError(f"{path}: covariances have variance along the DC direction")
+            raise ModelFileError(
+                f"{path}: field 'covariances_upper' has variance along the DC direction"
+            )
     try:
         prior = GMMPatchPrior.from_covariances(
             weights, covariances, patch_size=patch_size, remove_dc=remove_dc, reg_covar=reg_covar
         )
     except ValueError as exc:
-        raise ModelFileError(f"{path}: {exc}") from exc
+        raise ModelFileError(f"{path}: field 'covariances_upper': {exc}") from exc
     prior.n_iter_ = _integer(arrays, path, "n_iter", minimum=0) if "n_iter" in arrays else 0
     prior.converged_ = _flag(arrays, path, "converged") if "converged" in arrays else False
     prior.lower_bound_ = (
