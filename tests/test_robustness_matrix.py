@@ -12,6 +12,9 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from skgate import (
     Blur,
@@ -567,3 +570,55 @@ def test_unfitted_prior_is_not_fitted_error():
 
     with pytest.raises(NotFittedError):
         EPLLRestorer(GMMPatchPrior(2)).restore(IMAGE, GaussianNoise(0.1))
+
+
+# -- generated: any finite array, any magnitude; any model-file field replaced --------------
+_FLOATS = st.sampled_from([np.float16, np.float32, np.float64])
+
+
+@given(
+    image=hnp.arrays(
+        dtype=_FLOATS,
+        shape=st.tuples(st.integers(8, 24), st.integers(8, 24)),
+        elements={"allow_nan": False, "allow_infinity": False},
+    )
+)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_finite_image_gives_a_finite_result_or_a_clear_error(image):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)  # sigma beyond a tiny image's range
+        try:
+            restored = denoise_epll(image, 0.1, scales=1, **FAST)
+        except ValueError as error:
+            assert "image" in str(error)
+            assert np.abs(image.astype(np.float64)).max() > 1e12
+        else:
+            assert np.all(np.isfinite(restored)) and restored.shape == image.shape
+
+
+_REPLACEMENTS = st.one_of(
+    hnp.arrays(
+        dtype=st.sampled_from([np.float64, np.int64, np.bool_, np.complex128, "U3"]),
+        shape=hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),
+    ),
+    st.just(np.array(np.nan)),
+)
+
+
+@given(field=st.sampled_from(PRIOR_FIELDS), value=_REPLACEMENTS)
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_replaced_prior_field_loads_or_is_a_model_file_error(
+    field, value, model_files, tmp_path
+):
+    arrays = {**model_files[1], field: value}
+    path = tmp_path / "replaced.npz"
+    np.savez(path, **arrays)
+    try:
+        prior = load_prior(path)
+    except ModelFileError as error:
+        assert field in str(error) or "not" in str(error)
+    else:  # only a value as good as the original can load
+        assert np.all(np.isfinite(prior.covariances_))
