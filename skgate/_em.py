@@ -47,6 +47,13 @@ def e_step_statistics(Y, weights, covs, chunk_size):
     """Mean log-likelihood, responsibility counts and packed second moments."""
     n, d = Y.shape
     eigvals, eigvecs = eigh(covs)
+    if not np.all(eigvals > 0):
+        # As scikit-learn's GaussianMixture: rounding has made a covariance indefinite.
+        raise ValueError(
+            "Fitting the mixture failed: a component's covariance is not positive definite "
+            "(too few patches for it, or data in large units); decrease n_components, "
+            "increase reg_covar or scale the data"
+        )
     precisions = scaled_gram(eigvecs, 1.0 / eigvals)
     quad = pack_symmetric(-0.5 * precisions).astype(np.float32)
     const = np.log(weights) - 0.5 * (np.log(eigvals).sum(axis=1) + d * LOG_2PI)

@@ -131,7 +131,11 @@ def adapt_prior(
     learned = scaled_gram(tables.eigvecs, tables.eigvals)
     covariances = (strength * learned + scatter) / (strength + counts)[:, None, None]
     # The same floor as in fitting: however few patches a component sees, it stays regular.
-    covariances += prior.reg_covar * np.eye(n_dims)
+    # On an image in large units (values of 1e8) rounding in the scatter exceeds reg_covar,
+    # so the floor also follows each covariance's own scale (never binding in [0, 1] units).
+    trace = np.trace(covariances, axis1=1, axis2=2)
+    floor = np.maximum(prior.reg_covar, 1e-10 * trace)
+    covariances += floor[:, None, None] * np.eye(n_dims)
 
     return GMMPatchPrior.from_covariances(
         prior.weights_, covariances, space="dc_free", **prior.get_params()

@@ -384,6 +384,14 @@ def _add_restore_options(parser, sigma_help):
     parser.add_argument("-q", "--quiet", action="store_true")
 
 
+_DEVELOPER_WARNINGS = (
+    DeprecationWarning,
+    PendingDeprecationWarning,
+    ImportWarning,
+    ResourceWarning,
+)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with its usage errors on one line (the usage itself is one ``-h`` away)."""
 
@@ -485,7 +493,9 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
 
     def one_line_warning(message, category, filename, lineno, file=None, line=None):
-        print(f"skgate {args.command}: warning: {message}", file=sys.stderr)
+        # Deprecations inside the image readers are for developers, not for the user.
+        if not issubclass(category, _DEVELOPER_WARNINGS):
+            print(f"skgate {args.command}: warning: {message}", file=sys.stderr)
 
     try:
         with warnings.catch_warnings():

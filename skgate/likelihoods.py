@@ -30,7 +30,7 @@ from scipy import ndimage
 from scipy.sparse.linalg import LinearOperator, cg
 from sklearn.exceptions import ConvergenceWarning
 
-from ._validation import check_finite_values, check_image_2d, check_noise_level
+from ._validation import MIN_SIGMA, check_finite_values, check_image_2d, check_noise_level
 
 # Widest Gaussian (pixels) of the inpainting fill; beyond it the nearest filled pixel is used.
 _LARGEST_FILL_SCALE = 32.0
@@ -282,8 +282,9 @@ class GaussianNoise(Likelihood):
         return self
 
     def coarse(self):
-        # Four independent pixels of variance sigma^2 average to one of sigma^2 / 4.
-        return self.with_sigma(self.sigma / 2)
+        # Four independent pixels of variance sigma^2 average to one of sigma^2 / 4; held at
+        # the smallest noise level the arithmetic takes (a negligible one either way).
+        return self.with_sigma(max(self.sigma / 2, MIN_SIGMA))
 
 
 class Inpainting(Likelihood):

@@ -50,7 +50,7 @@ def _warn_if_sigma_exceeds_the_image(sigma, y):
             f"sigma={sigma:g} is larger than the whole range of the image ({spread:.3g}): "
             "is it in other units (grey levels for an image in [0, 1]: pass sigma / 255)?",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
@@ -249,17 +249,20 @@ class EPLLRestorer(BaseEstimator):
         if not isinstance(y, np.ndarray) or y.dtype.kind != "f":
             raise TypeError("likelihood.check_observation must return a float ndarray")
         check_finite_values(y, "image")
-        _warn_if_sigma_exceeds_the_image(likelihood.sigma, y)
-        return self._restore_observation(y, likelihood, x0, callback, progress)
+        return self._restore_observation(y, likelihood, x0, callback, progress, warn=True)
 
-    def _restore_observation(self, y, likelihood, x0=None, callback=None, progress=None):
-        """:meth:`restore` after the checks that concern the caller's own input (the coarse
-        scales come here directly, so a warning about the input is given once)."""
+    def _restore_observation(
+        self, y, likelihood, x0=None, callback=None, progress=None, warn=False
+    ):
+        """:meth:`restore` after the checks of the caller's own input (the coarse scales
+        come here directly, with ``warn=False``: a warning about the input is given once)."""
         prior = self._resolved_prior()
         p = prior.patch_size
         shape = check_likelihood(likelihood, y)
         if shape[0] < p or shape[1] < p:
             raise ValueError(f"image of shape {shape} is smaller than the {p}x{p} patches")
+        if warn:
+            _warn_if_sigma_exceeds_the_image(likelihood.sigma, y)
         y = y.astype(np.float64, copy=False)
         settings = _Settings(
             prior=self.prior,

@@ -622,3 +622,26 @@ def test_any_replaced_prior_field_loads_or_is_a_model_file_error(
         assert field in str(error) or "not" in str(error)
     else:  # only a value as good as the original can load
         assert np.all(np.isfinite(prior.covariances_))
+
+
+def test_images_in_large_units_restore_and_adapt_without_nan():
+    rng = np.random.default_rng(4)
+    image = rng.random((32, 32)) * 1e8
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for gating in ("exact", "network+exact"):
+            restored = denoise_epll(image, 1e7, gating=gating, adapt=1, **FAST)
+            assert np.all(np.isfinite(restored))
+
+
+def test_the_smallest_noise_level_works_at_every_scale():
+    restored = denoise_epll(IMAGE, 1e-12, scales=3, **FAST)
+    np.testing.assert_allclose(restored, IMAGE, atol=1e-6)
+
+
+def test_an_ill_conditioned_fit_is_a_clear_error_not_a_runtime_warning():
+    data = np.random.default_rng(5).random((50, 64)) * 1e12  # fewer patches than dimensions
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="positive definite"):
+            GMMPatchPrior(2, random_state=0).fit(data)
