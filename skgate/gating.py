@@ -20,23 +20,6 @@ from .network import GatingNetwork
 __all__ = ["Gating", "ExactGating", "NetworkGating", "make_gating", "RESCORED_CANDIDATES"]
 
 
-def check_labels(labels, n_patches, n_components):
-    """What a gating strategy's ``assign`` returned must be ``n_patches`` integer component
-    indices in ``[0, n_components)``; a user's own :class:`Gating` that returns anything else
-    gets an error naming it, instead of NaN in the image."""
-    if not isinstance(labels, np.ndarray) or labels.dtype.kind not in "iu":
-        kind = getattr(labels, "dtype", type(labels).__name__)
-        raise TypeError(f"gating.assign must return an integer ndarray, got {kind}")
-    if labels.shape != (n_patches,):
-        raise ValueError(f"gating.assign returned shape {labels.shape}, expected ({n_patches},)")
-    if n_patches and (labels.min() < 0 or labels.max() >= n_components):
-        raise ValueError(
-            f"gating.assign returned labels in [{labels.min()}, {labels.max()}], outside the "
-            f"prior's components [0, {n_components - 1}]"
-        )
-    return labels
-
-
 class Gating(ABC):
     """Interface of a gating strategy."""
 

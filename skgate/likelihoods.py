@@ -43,63 +43,6 @@ def check_sigma(sigma, name="sigma", caller="skgate"):
     return check_noise_level(sigma, name, caller=caller)
 
 
-def _check_returned(value, method, shape):
-    """What a likelihood ``method`` returned must be a real, finite array of ``shape``."""
-    if not isinstance(value, np.ndarray) or not (
-        np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer)
-    ):
-        kind = getattr(value, "dtype", type(value).__name__)
-        raise TypeError(f"likelihood.{method} must return a real ndarray, got {kind}")
-    if value.shape != tuple(shape):
-        raise ValueError(f"likelihood.{method} returned shape {value.shape}, expected {shape}")
-    if not np.all(np.isfinite(value)):
-        raise ValueError(f"likelihood.{method} returned NaN or infinite values")
-    return value
-
-
-def check_likelihood(likelihood, y):
-    """Check, once per restoration, what a likelihood's methods return for observation
-    ``y``: ``image_shape`` a pair of positive integers; ``forward`` and ``adjoint`` real,
-    finite arrays of the right shapes that pass the dot-product test
-    ``<A x, r> = <x, A^T r>`` on random vectors (seeded: the check never changes a result);
-    ``initial_estimate`` a real, finite image. Returns the image shape. A user's own
-    :class:`Likelihood` that breaks its contract gets an error naming the method, instead of
-    a wrong image."""
-    shape = likelihood.image_shape(y)
-    if (
-        not isinstance(shape, tuple)
-        or len(shape) != 2
-        or not all(isinstance(n, (int, np.integer)) and n > 0 for n in shape)
-    ):
-        raise ValueError(f"likelihood.image_shape must return (rows, cols), got {shape!r}")
-    shape = (int(shape[0]), int(shape[1]))
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(shape)
-    r = rng.standard_normal(y.shape)
-    forward = _check_returned(likelihood.forward(x), "forward", y.shape)
-    adjoint = _check_returned(likelihood.adjoint(r), "adjoint", shape)
-    left, right = float(np.vdot(forward, r)), float(np.vdot(x, adjoint))
-    scale = np.linalg.norm(forward) * np.linalg.norm(r) + np.linalg.norm(x) * np.linalg.norm(
-        adjoint
-    )
-    if abs(left - right) > 1e-6 * scale:
-        raise ValueError(
-            "likelihood.adjoint is not the adjoint of likelihood.forward: "
-            f"<A x, r> = {left:.6g} but <x, A^T r> = {right:.6g} for random x, r"
-        )
-    return shape
-
-
-def check_solution(x, shape):
-    """An image step's result (``likelihood.solve``) must be a real, finite image."""
-    return _check_returned(x, "solve", shape)
-
-
-def check_initial_estimate(x, shape):
-    """``likelihood.initial_estimate`` must give a real, finite image."""
-    return _check_returned(x, "initial_estimate", shape)
-
-
 def _real_array(values, name):
     """``values`` as a float64 array; anything that is not real numbers is a TypeError
     naming ``name``."""

@@ -27,8 +27,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_finite_values, check_image_2d
 from .adaptation import DEFAULT_STRENGTH, adapt_prior
-from .gating import Gating, check_labels, make_gating
-from .likelihoods import Likelihood, check_initial_estimate, check_likelihood, check_solution
+from .contracts import check_initial_estimate, check_labels, check_likelihood, check_solution
+from .gating import Gating, make_gating
+from .likelihoods import Likelihood
 from .multiscale import downsample, fuse, fusion_weight
 from .network import GatingNetwork
 from .patches import PatchGrid, shifted_offset

@@ -122,7 +122,7 @@ def test_network_save_load_roundtrip_and_validation(teacher_and_patches, tmp_pat
         arrays = {k: archive[k] for k in archive.files}
     bad = dict(arrays, weights=arrays["weights"][:, :, :3])
     np.savez(tmp_path / "bad.npz", **bad)
-    with pytest.raises(ModelFileError, match="inconsistent shapes"):
+    with pytest.raises(ModelFileError, match="disagree"):
         load_network(tmp_path / "bad.npz", prior=prior)
     bad = dict(arrays, noise_levels=arrays["noise_levels"][::-1].copy())
     np.savez(tmp_path / "bad.npz", **bad)

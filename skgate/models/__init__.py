@@ -73,7 +73,7 @@ def _read_npz(path, expected_format, supported_version):
     version = _integer(arrays, path, "format_version", minimum=1)
     if version > supported_version:
         raise ModelFileError(
-            f"{path} has format version {version}, newer than this skgate reads "
+            f"{path}: field 'format_version' is {version}, newer than this skgate reads "
             f"({supported_version}); upgrade skgate"
         )
     return arrays
@@ -149,7 +149,8 @@ def _metadata(arrays, path):
 def _require(arrays, path, keys):
     missing = [key for key in keys if key not in arrays]
     if missing:
-        raise ModelFileError(f"{path} lacks the entries {missing}")
+        names = ", ".join(f"'{key}'" for key in missing)
+        raise ModelFileError(f"{path} lacks the field(s) {names}")
 
 
 def _pack_upper(matrices):
@@ -208,7 +209,9 @@ def load_prior(path):
     weights = _real_array(arrays, path, "weights", ndim=1)
     upper = _real_array(arrays, path, "covariances_upper", ndim=2)
     if patch_size is not None and patch_size**2 != d:
-        raise ModelFileError(f"{path}: n_features={d} does not match patch_size={patch_size}")
+        raise ModelFileError(
+            f"{path}: fields 'n_features' ({d}) and 'patch_size' ({patch_size}) disagree"
+        )
     if weights.size < 1:
         raise ModelFileError(f"{path}: field 'weights' is empty")
     K = weights.size
@@ -313,8 +316,9 @@ def load_network(path, prior=None):
         raise ModelFileError(f"{path}: field 'filters' or 'weights' is empty")
     if F != n_filters or offsets.shape != (L, K) or levels.shape != (L,) or L < 1:
         raise ModelFileError(
-            f"{path}: inconsistent shapes filters {filters.shape}, weights {weights.shape}, "
-            f"offsets {offsets.shape}, noise_levels {levels.shape}"
+            f"{path}: the shapes of fields 'filters' {filters.shape}, 'weights' "
+            f"{weights.shape}, 'offsets' {offsets.shape} and 'noise_levels' {levels.shape} "
+            "disagree"
         )
     if np.any(levels < 0) or np.any(np.diff(levels) <= 0):
         raise ModelFileError(f"{path}: field 'noise_levels' must be increasing and >= 0")
@@ -325,8 +329,9 @@ def load_network(path, prior=None):
             prior = candidate
     elif prior.n_components != K or prior.n_features_in_ != d:
         raise ModelFileError(
-            f"prior has {prior.n_components} components over {prior.n_features_in_} features; "
-            f"the network {K} over {d}"
+            f"{path}: the network's fields 'weights' and 'filters' are for {K} components "
+            f"over {d} features; the prior has {prior.n_components} components over "
+            f"{prior.n_features_in_} features"
         )
     network = GatingNetwork(prior, n_filters=n_filters, noise_levels=tuple(levels))
     network.filters_ = filters
