@@ -5,6 +5,10 @@ one gets an error naming its method instead of a wrong image."""
 
 import numpy as np
 
+from .likelihoods import Blur, GaussianNoise, Inpainting
+
+_TESTED_LIKELIHOODS = (GaussianNoise, Blur, Inpainting)
+
 __all__ = [
     "check_likelihood",
     "check_initial_estimate",
@@ -34,7 +38,8 @@ def check_likelihood(likelihood, y):
     ``<A x, r> = <x, A^T r>`` on random vectors (seeded: the check never changes a result);
     ``initial_estimate`` a real, finite image. Returns the image shape. A user's own
     :class:`Likelihood` that breaks its contract gets an error naming the method, instead of
-    a wrong image."""
+    a wrong image. The likelihoods of this package (not their subclasses) are tested by the
+    test suite and skip the dot-product test, which costs 5 % of a fast restoration."""
     shape = likelihood.image_shape(y)
     if (
         not isinstance(shape, tuple)
@@ -43,6 +48,8 @@ def check_likelihood(likelihood, y):
     ):
         raise ValueError(f"likelihood.image_shape must return (rows, cols), got {shape!r}")
     shape = (int(shape[0]), int(shape[1]))
+    if type(likelihood) in _TESTED_LIKELIHOODS:
+        return shape
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape)
     r = rng.standard_normal(y.shape)
