@@ -21,7 +21,14 @@ from .functions import DENOISING_SCALES
 from .imageio import ImageFile, check_writable, output_dtype, read_image, write_image
 from .kernels import parse_kernel
 from .likelihoods import Blur, GaussianNoise, Inpainting
-from .models import default_prior_path, load_default_prior, load_prior, save_network, save_prior
+from .models import (
+    default_prior_path,
+    load_default_prior,
+    load_network,
+    load_prior,
+    save_network,
+    save_prior,
+)
 from .network import GatingNetwork
 from .noise import estimate_noise_sigma
 from .patches import extract_patches, load_grey_image, sample_patches
@@ -180,11 +187,12 @@ def _restore_file(args, likelihood_for):
     output_dtype(args.output, source)
     likelihood = likelihood_for(source)
     prior = load_prior(args.prior) if args.prior else None
+    gating = _gating_option(args, prior)
     n_channels = 1 if source.image.ndim == 2 else source.image.shape[-1]
     restorer = EPLLRestorer(
         prior,
         stride=args.stride,
-        gating=args.gating,
+        gating=gating,
         tile_shape=args.tile,
         n_jobs=args.n_jobs,
         adapt=args.adapt,
@@ -208,10 +216,19 @@ def _restore_file(args, likelihood_for):
     if not args.quiet:
         print(
             f"{args.command}: {args.input} {source.image.shape} -> {args.output} "
-            f"({likelihood!r}, {n_channels} channel(s), gating {args.gating}, stride "
+            f"({likelihood!r}, {n_channels} channel(s), gating {args.network or gating}, stride "
             f"{args.stride}, {time.perf_counter() - tic:.1f} s)"
         )
     return 0
+
+
+def _gating_option(args, prior):
+    """``--gating`` (exact by default), or the network of ``--network``."""
+    if args.network is None:
+        return args.gating or "exact"
+    if args.gating not in (None, "network"):
+        raise ValueError(f"--network gates with the network; it cannot be --gating {args.gating}")
+    return load_network(args.network, prior=prior or load_default_prior())
 
 
 def _read_source(name_or_path):
@@ -352,7 +369,7 @@ def _add_restore_options(parser, sigma_help):
     parser.add_argument(
         "--gating",
         choices=["exact", "network", "network+exact"],
-        default="exact",
+        default=None,
         help="exact posterior (best quality, the default), the gating network (fastest) or "
         "the network's 2 best components re-scored exactly (close to exact, about 2x faster)",
     )
@@ -380,6 +397,11 @@ def _add_restore_options(parser, sigma_help):
         "for each other's interpreter; see the scaling page for many cores)",
     )
     parser.add_argument("--prior", help="a prior .npz file instead of the shipped default")
+    parser.add_argument(
+        "--network",
+        help="a gating network .npz file (from train-gating) for the prior in use; gates "
+        "with it as --gating network does with the shipped one",
+    )
     parser.add_argument("--overwrite", action="store_true", help="allow OUTPUT == INPUT")
     parser.add_argument("-q", "--quiet", action="store_true")
 

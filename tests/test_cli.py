@@ -220,3 +220,22 @@ def test_tile_backends_and_worker_counts_give_the_same_file(noisy_files):
     assert results[0].shape == (64, 80)
     # 8-bit rounding may move a pixel by one level where BLAS rounding differs between runs
     assert all(np.abs(r - results[0]).max() <= 1 for r in results[1:])
+
+
+def test_a_trained_network_is_used_from_the_command_line(noisy_files, capsys):
+    from skimage.io import imread
+
+    from skgate.models import load_default_network, save_network
+
+    folder = noisy_files[0]
+    network_file = folder / "net.npz"
+    save_network(load_default_network(), network_file)
+    base = ["denoise", str(folder / "noisy.png")]
+    options = ["--sigma", "20", "--scales", "1", "-q"]
+    assert main([*base, str(folder / "a.png"), *options, "--network", str(network_file)]) == 0
+    assert main([*base, str(folder / "b.png"), *options, "--gating", "network"]) == 0
+    # the shipped network, from its file or built in: the same result
+    assert np.array_equal(imread(folder / "a.png"), imread(folder / "b.png"))
+    argv = [*base, str(folder / "c.png"), *options, "--network", str(network_file)]
+    assert main([*argv, "--gating", "exact"]) == 2
+    assert "--network" in capsys.readouterr().err

@@ -9,6 +9,10 @@ oriented derivatives at several scales (compare the paper's Figure 3, and the le
 eigenvectors of the heaviest GMM components on the right).
 """
 
+# %%
+# The two models
+# --------------
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -17,11 +21,19 @@ from skgate import load_default_network, load_default_prior
 network = load_default_network()
 prior = load_default_prior()
 
-# the filters with the largest weights across components first
+# %%
+# The filters that weigh most, and the components' leading eigenvectors
+# --------------------------------------------------------------------
+# A filter's importance is the sum of its weights over all components (clean-image head).
+
 strength = np.abs(network.weights_[0]).sum(axis=0)
 filters = network.filters_[np.argsort(strength)[::-1][:48]]
 heaviest = np.argsort(prior.weights_)[::-1][:48]
 eigenvectors = prior.eigvecs_[heaviest, :, -1]
+
+# %%
+# Side by side
+# ------------
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(9, 4.8))
 for ax, vectors, title in (

@@ -8,6 +8,10 @@ patches the exact gating chose for it, the right half those the network chose. B
 the same kind of structure.
 """
 
+# %%
+# Patches with structure
+# ----------------------
+
 import matplotlib.pyplot as plt
 import numpy as np
 from skimage import data
@@ -22,6 +26,11 @@ patches = extract_patches(image, 8, stride=3)
 patches = patches[patches.var(axis=1) > 1e-3]
 exact = prior.predict(patches)
 gated = network.predict(patches)
+
+# %%
+# Six patches per component and per gating
+# ----------------------------------------
+# The 6 components that the exact posterior uses most.
 
 rng = np.random.default_rng(0)
 shown = [h for h in np.argsort(np.bincount(exact, minlength=prior.n_components))[::-1]][:6]

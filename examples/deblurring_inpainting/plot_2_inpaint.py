@@ -3,9 +3,14 @@ Filling in missing pixels
 =========================
 
 With an :class:`skgate.Inpainting` likelihood the prior fills in pixels that were never
-observed: here a crop with text written over it, compared with scikit-image's biharmonic
-inpainting.
+observed. Here a crop is scratched with short strokes, restored with
+:func:`skgate.inpaint_epll` and compared with scikit-image's biharmonic inpainting.
 """
+
+# %%
+# An image with scratches
+# -----------------------
+# The mask says which pixels were observed (``True``); the missing ones may hold anything.
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,14 +23,22 @@ from skgate import inpaint_epll
 
 clean = data.camera()[40:232, 150:342] / 255.0
 missing = np.zeros(clean.shape, bool)
-for row in range(12, clean.shape[0], 28):  # scratches: thin horizontal strokes
+for row in range(12, clean.shape[0], 28):  # thin horizontal strokes
     for col in range(8, clean.shape[1] - 20, 24):
         rr, cc = rectangle((row, col), extent=(3, 16), shape=clean.shape)
         missing[rr, cc] = True
 observed = np.where(missing, 0.0, clean)
 
+# %%
+# Restoring
+# ---------
+
 restored = inpaint_epll(observed, ~missing, stride=2)
 baseline = inpaint_biharmonic(observed, missing)
+
+# %%
+# The result
+# ----------
 
 images = {
     "observed": observed,

@@ -9,6 +9,12 @@ the gating network agree on most of the structure; where they differ, it is most
 similar components.
 """
 
+# %%
+# Gating every patch twice
+# ------------------------
+# ``predict`` is the most probable component: the exact posterior for the prior, the
+# network's guess for the network.
+
 import matplotlib.pyplot as plt
 import numpy as np
 from skimage import data
@@ -24,7 +30,11 @@ exact = prior.predict(patches).reshape(shape)
 gated = network.predict(patches).reshape(shape)
 print(f"agreement: {np.mean(exact == gated):.1%} of patches")
 
-# a random but fixed colour per component
+# %%
+# One colour per component
+# ------------------------
+# A random but fixed colour for each component, at the top-left pixel of each patch.
+
 colours = np.random.default_rng(0).random((prior.n_components, 3))
 fig, axes = plt.subplots(1, 3, figsize=(9, 3.4))
 axes[0].imshow(image, cmap="gray")

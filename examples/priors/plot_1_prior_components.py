@@ -8,6 +8,12 @@ various orientations, textures. Here are the leading eigenvectors of the most pr
 components.
 """
 
+# %%
+# The prior
+# ---------
+# :func:`skgate.load_default_prior` returns a fitted :class:`skgate.GMMPatchPrior`; its
+# ``eigvecs_`` hold each component's eigenvectors in patch space, largest eigenvalue last.
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -15,6 +21,11 @@ from skgate import load_default_prior
 
 prior = load_default_prior()
 order = np.argsort(prior.weights_)[::-1][:8]
+print(f"{prior.n_components} components, the 8 heaviest hold {prior.weights_[order].sum():.0%}")
+
+# %%
+# Six leading eigenvectors of each of the 8 heaviest components
+# -------------------------------------------------------------
 
 fig, axes = plt.subplots(len(order), 6, figsize=(6, 8))
 for row, h in zip(axes, order, strict=True):
