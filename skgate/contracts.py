@@ -37,7 +37,7 @@ def check_likelihood(likelihood, y):
     finite arrays of the right shapes that pass the dot-product test
     ``<A x, r> = <x, A^T r>`` on random vectors (seeded: the check never changes a result);
     ``initial_estimate`` a real, finite image. Returns the image shape. A user's own
-    :class:`Likelihood` that breaks its contract gets an error naming the method, instead of
+    :class:`~skgate.Likelihood` that breaks its contract gets an error naming the method, instead of
     a wrong image. The likelihoods of this package (not their subclasses) are tested by the
     test suite and skip the dot-product test, which costs 5 % of a fast restoration."""
     shape = likelihood.image_shape(y)
@@ -79,8 +79,8 @@ def check_initial_estimate(x, shape):
 
 def check_labels(labels, n_patches, n_components):
     """What a gating strategy's ``assign`` returned must be ``n_patches`` integer component
-    indices in ``[0, n_components)``; a user's own :class:`Gating` that returns anything else
-    gets an error naming it, instead of NaN in the image."""
+    indices in ``[0, n_components)``; a user's own :class:`~skgate.Gating` that returns
+    anything else gets an error naming it, instead of NaN in the image."""
     if not isinstance(labels, np.ndarray) or labels.dtype.kind not in "iu":
         kind = getattr(labels, "dtype", type(labels).__name__)
         raise TypeError(f"gating.assign must return an integer ndarray, got {kind}")

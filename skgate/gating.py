@@ -75,7 +75,7 @@ def _top_k(scores, k):
 
 
 class NetworkGating(Gating):
-    """Gating strategy backed by a fitted :class:`GatingNetwork` (float32 GEMMs): about
+    """Gating strategy backed by a fitted :class:`~skgate.GatingNetwork` (float32 GEMMs): about
     ``n_filters * (d' + K)`` multiply-adds per patch.
 
     Parameters

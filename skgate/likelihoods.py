@@ -111,7 +111,7 @@ class Likelihood(ABC):
 
         Needed only for tiled restoration (``EPLLRestorer(tile_shape=...)``). The default
         refuses: a subclass whose operator is local overrides it (and sets
-        :attr:`tile_margin` to the operator's reach)."""
+        ``tile_margin`` to the operator's reach)."""
         raise NotImplementedError(
             f"{type(self).__name__} does not support tiles: implement tile(window) "
             "or restore without tile_shape"
@@ -135,6 +135,8 @@ class Likelihood(ABC):
 
     # -- the image step
     def normal_rhs(self, y, patch_sum, lam, beta):
+        """``lam A^T y + beta patch_sum``: the right-hand side of the image step's normal
+        equations."""
         return lam * self.adjoint(y) + beta * patch_sum
 
     def normal_apply(self, x, coverage, lam, beta):

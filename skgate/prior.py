@@ -180,7 +180,7 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
-            Patch rows (e.g. from :func:`skgate.patches.sample_patches`); float32 input is
+            Patch rows (e.g. from :func:`skgate.sample_patches`); float32 input is
             not copied to float64.
         y : None
             Ignored.
@@ -261,7 +261,7 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
         covariances : array_like of shape (n_components, m, m)
             Symmetric positive-definite covariances: of patch rows (``space="patch"``,
             ``m = d``; with ``remove_dc`` their part along the constant patch is dropped) or
-            in the DC-free coordinates of :func:`dc_free_basis` (``space="dc_free"``,
+            in the DC-free coordinates of a Helmert basis (``space="dc_free"``,
             ``m = d - 1`` with ``remove_dc``).
         space : {"patch", "dc_free"}, default="patch"
         **params

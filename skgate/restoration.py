@@ -120,18 +120,18 @@ class EPLLRestorer(BaseEstimator):
         one worker, in which case tiles of 256 x 256 are used.
     tile_margin : int or None, default=None
         Context around each tile; ``None`` takes ``2 * patch_size`` plus what the likelihood
-        needs (:attr:`Likelihood.tile_margin`, twice the kernel size for blur).
+        needs (``tile_margin`` of the likelihood, twice the kernel size for blur).
     n_jobs : int or None, default=None
         Tiles restored at once by :class:`joblib.Parallel` (``None`` means 1 unless inside a
-        :func:`joblib.parallel_config` context, e.g. the ``"dask"`` backend; -1 means every
+        :class:`joblib.parallel_config` context, e.g. the ``"dask"`` backend; -1 means every
         core). Tiles run in threads (numpy and BLAS release the GIL; the models and the
-        image are shared, nothing is pickled) unless a :func:`joblib.parallel_config` context
+        image are shared, nothing is pickled) unless a :class:`joblib.parallel_config` context
         chooses another backend (``"loky"`` processes, ``"dask"``). Each worker's BLAS is
         limited so that workers x threads <= cores.
     adapt : int, default=0
         Passes of internal adaptation after the first restoration: each re-estimates the
         prior's covariances on the patches of the last result
-        (:func:`~skgate.adaptation.adapt_prior`) and restores again from the observation with
+        (:func:`~skgate.adapt_prior`) and restores again from the observation with
         it. A pass costs a second restoration, a gating of every patch and the adapted
         tables (about four times the time at stride 3, twice at stride 1); it helps exact
         gating on photographs, much more on repeated textures, and not the network

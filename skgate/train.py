@@ -138,7 +138,7 @@ def epll_patches(
     Each image is noised at each ``sigma`` and denoised with exact gating; at every iteration
     (and chunk) ``per_step`` of the patches being gated are kept, DC removed, together with
     the noise variance ``1/beta`` they were gated at. This is the data
-    :meth:`GatingNetwork.fit_heads` wants: restored patches are not freshly noised ones.
+    :meth:`skgate.GatingNetwork.fit_heads` wants: restored patches are not freshly noised ones.
 
     Parameters
     ----------

@@ -23,7 +23,7 @@ prior = load_default_prior()
 
 # %%
 # The filters that weigh most, and the components' leading eigenvectors
-# --------------------------------------------------------------------
+# ---------------------------------------------------------------------
 # A filter's importance is the sum of its weights over all components (clean-image head).
 
 strength = np.abs(network.weights_[0]).sum(axis=0)

@@ -187,7 +187,7 @@ def save_prior(prior, path, metadata=None):
 
 
 def load_prior(path):
-    """Read and validate a prior written by :func:`save_prior`.
+    """Read and validate a prior written by :func:`~skgate.models.save_prior`.
 
     Raises
     ------
@@ -293,7 +293,7 @@ def save_network(network, path, metadata=None):
 
 
 def load_network(path, prior=None):
-    """Read and validate a gating network written by :func:`save_network`.
+    """Read and validate a gating network written by :func:`~skgate.models.save_network`.
 
     Parameters
     ----------
