@@ -54,7 +54,7 @@ def packed_outer(Y, out=None):
     """Packed outer products ``[y_j y_k]_{j <= k}`` of the rows of ``Y``, one column per row:
     shape ``(d(d+1)/2, n)``; use ``.T`` for the row view.
 
-    Built column-major from contiguous row slices of ``Y.T``: three times faster than writing
+    Built column-major from contiguous row slices of ``Y.T``: much faster than writing
     row-major strided blocks, and fancy indexing with ``triu_indices`` costs more than the GEMM
     that consumes the result. BLAS takes the transposed view without a copy.
     """

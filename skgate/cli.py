@@ -371,20 +371,21 @@ def _add_restore_options(parser, sigma_help):
         choices=["exact", "network", "network+exact"],
         default=None,
         help="exact posterior (best quality, the default), the gating network (fastest) or "
-        "the network's 2 best components re-scored exactly (close to exact, about 2x faster)",
+        "the network's 2 best components re-scored exactly (close to exact, faster); "
+        "measured trade-offs on the documentation's benchmarks page",
     )
     parser.add_argument(
         "--stride",
         type=int,
         default=3,
-        help="patch stride (default 3: as good as 1 = all patches, about 9x faster)",
+        help="patch stride (default 3: about as good as 1 = all patches, and much faster)",
     )
     parser.add_argument(
         "--adapt",
         type=int,
         default=0,
         help="passes adapting the prior to the image and restoring again (1: better with "
-        "exact gating, about 4 times the time)",
+        "exact gating, for several times the time)",
     )
     parser.add_argument("--tile", type=int, default=None, help="tile size in pixels")
     parser.add_argument("--n-jobs", type=int, default=None, help="tiles restored at once")
@@ -467,7 +468,7 @@ def build_parser():
         type=int,
         default=DENOISING_SCALES,
         help=f"scales of the multi-scale restoration (default {DENOISING_SCALES}; 1: single "
-        "scale, about a quarter faster)",
+        "scale, a little faster)",
     )
     denoise.set_defaults(run=_cmd_denoise)
 

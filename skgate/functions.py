@@ -81,12 +81,12 @@ def denoise_epll(
         Weiss's original EPLL.
     scales : int, default=3
         Scales of the multi-scale restoration: the 2x2-averaged image (and its own averaged
-        image) is restored too and fuses into the result's coarse scale, for about a third
-        more time (:mod:`skgate.multiscale`). 3 was chosen on the validation photographs
+        image) is restored too and fuses into the result's coarse scale, for a fraction more
+        time (:mod:`skgate.multiscale`). 3 was chosen on the validation photographs
         (:doc:`/validation`, "Multi-scale"); 1 is Zoran & Weiss's single-scale EPLL.
     betas, lam, gating, tile_shape, n_jobs, adapt, adapt_strength, fusion_weight
         See :class:`EPLLRestorer` (``adapt=1`` adapts the prior to the image in a second
-        pass, for about four times the time; measured in :doc:`/validation`).
+        pass, for several times the time; measured in :doc:`/validation`).
     channel_axis : int or None, default=None
         Axis of colour channels. Three channels are restored with the grey prior in a
         decorrelated opponent colour space (luminance and two chroma channels), other channel

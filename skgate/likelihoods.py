@@ -240,9 +240,9 @@ class Inpainting(Likelihood):
     mask : (M, N) array_like of bool
         True where the pixel was observed. Integer masks of 0 and 1 are accepted.
     sigma : float, default=1e-3
-        Noise of the observed pixels (small: they are nearly trusted as they are). Measured on
-        three Set12 images with half the pixels missing: 1e-3 gave 32.19 dB, 1e-2 31.91 dB
-        (the observed pixels get smoothed), 1e-4 the same as 1e-3.
+        Noise of the observed pixels (small: they are nearly trusted as they are). Chosen on
+        Set12 images with half the pixels missing: a ten times larger value smooths the
+        observed pixels and loses quality, a ten times smaller one changes nothing.
 
     Examples
     --------

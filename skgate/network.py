@@ -58,9 +58,9 @@ class GatingNetwork(BaseEstimator):
     filter_noise : float or None, default=None
         Noise variance of the patches the filters are trained on; ``None`` takes the lowest
         of ``noise_levels``. Filters trained on noisy patches gate noisy patches much
-        better: the shipped network's filters are trained at sigma 25 (``(25/255)^2``; its
-        EPLL gating gained 0.04-0.07 dB over filters trained on clean patches, see the
-        training script).
+        better: the shipped network's filters are trained at sigma 25 (``(25/255)^2``), which
+        made its EPLL gating better than with filters trained on clean patches (measured in
+        :doc:`/benchmarks`).
     batch_size : int, default=100000
         Patches per minibatch. Each minibatch is fitted for ``max_iter`` iterations with
         about 26,000 parameters (100 filters, 200 components), so small batches overfit (the

@@ -133,7 +133,7 @@ class EPLLRestorer(BaseEstimator):
         prior's covariances on the patches of the last result
         (:func:`~skgate.adapt_prior`) and restores again from the observation with
         it. A pass costs a second restoration, a gating of every patch and the adapted
-        tables (about four times the time at stride 3, twice at stride 1); it helps exact
+        tables (several times the time at stride 3, less at stride 1); it helps exact
         gating on photographs, much more on repeated textures, and not the network
         (measured in :doc:`/validation`). In tiled restoration every tile adapts to itself,
         which makes the adaptation local.

@@ -61,6 +61,21 @@ network = load_network(path, prior=prior)
 clean = data.astronaut()[100:228, 180:308].mean(axis=2) / 255.0
 sigma = 25 / 255
 noisy = clean + sigma * np.random.default_rng(1).standard_normal(clean.shape)
+results = {}
 for name, gating in (("own network", network), ("shipped network", "network"), ("exact", "exact")):
-    restored = denoise_epll(noisy, sigma, gating=gating)
-    print(f"{name:>16}: {psnr(clean, restored, data_range=1):.2f} dB")
+    results[name] = denoise_epll(noisy, sigma, gating=gating)
+    print(f"{name:>16}: {psnr(clean, results[name], data_range=1):.2f} dB")
+
+# %%
+# The three restorations
+# ----------------------
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+fig, axes = plt.subplots(1, 3, figsize=(9, 3.4))
+for ax, (name, image) in zip(axes, results.items(), strict=True):
+    ax.imshow(np.clip(image, 0, 1), cmap="gray", vmin=0, vmax=1)
+    ax.set_title(f"{name} ({psnr(clean, image, data_range=1):.2f} dB)", fontsize=9)
+    ax.set_axis_off()
+fig.tight_layout()
+plt.show()
