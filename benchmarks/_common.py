@@ -50,6 +50,25 @@ def print_table(title, header, rows, rst=False):
     print("\n".join(table), flush=True)
 
 
+def write_table_json(path, title, header, rows, command):
+    """The table as JSON for the documentation (``.. benchmark-table::`` in ``doc/``): the
+    docs render the scripts' own output, never numbers typed by hand."""
+    import datetime
+    import os
+    import platform
+
+    record = {
+        "title": title,
+        "header": list(header),
+        "rows": [[str(c) for c in row] for row in rows],
+        "command": command,
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python "
+        f"{platform.python_version()}",
+        "date": datetime.date.today().isoformat(),
+    }
+    Path(path).write_text(json.dumps(record, indent=1) + "\n")
+
+
 def load_image(path, colour=False):
     """A validation image in [0, 1]: RGB, or grey by :func:`skimage.color.rgb2gray`."""
     image = imread(path)

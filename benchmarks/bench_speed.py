@@ -5,7 +5,7 @@ configuration timed ``--repeats`` times after one warm-up run (tables built, cac
 the table gives the median seconds, the ratio to BM3D's median and to exact gating at stride
 1, and the PSNR. BM3D is ``bm3d.bm3d`` from the ``bm3d`` package (``pip install ".[bench]"``).
 
-    python benchmarks/bench_speed.py [--repeats 5] [--no-bm3d]
+    python benchmarks/bench_speed.py [--repeats 5] [--no-bm3d] [--json doc/_data/speed.json]
 
 The 18-megapixel row of the speed goals comes from ``bench_scale.py --tasks size``.
 """
@@ -13,7 +13,7 @@ The 18-megapixel row of the speed goals comes from ``bench_scale.py --tasks size
 import argparse
 
 import numpy as np
-from _common import DATA, image_files, load_image, print_table, psnr, timed
+from _common import DATA, image_files, load_image, print_table, psnr, timed, write_table_json
 
 from skgate import denoise_epll
 
@@ -42,6 +42,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-bm3d", action="store_true")
+    parser.add_argument("--json", help="also write the table here, for the documentation")
     args = parser.parse_args(argv)
     clean = load_image(image_files(DATA / "bsds500-test200")[0])
     noisy = clean + SIGMA * np.random.default_rng(0).standard_normal(clean.shape)
@@ -67,11 +68,12 @@ def main(argv=None):
         )
         for label, (estimate, seconds) in rows.items()
     ]
-    print_table(
-        f"Speed: {clean.shape[1]} x {clean.shape[0]} grey, sigma 25, median of {args.repeats}",
-        ("method", "seconds", "faster than BM3D", "faster than exact s1", "PSNR"),
-        table,
-    )
+    title = f"Speed: {clean.shape[1]} x {clean.shape[0]} grey, sigma 25, median of {args.repeats}"
+    header = ("method", "seconds", "faster than BM3D", "faster than exact s1", "PSNR")
+    print_table(title, header, table)
+    if args.json:
+        command = "python benchmarks/bench_speed.py --repeats " + str(args.repeats)
+        write_table_json(args.json, title, header, table, command)
 
 
 if __name__ == "__main__":

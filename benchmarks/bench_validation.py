@@ -50,6 +50,7 @@ from _common import (
     print_table,
     quality,
     timed,
+    write_table_json,
 )
 
 from skgate import EPLLRestorer, GaussianNoise, denoise_epll, shipped
@@ -184,7 +185,9 @@ def evaluate(files, configs, sigmas, colour, bm3d_results):
     return results
 
 
-def report(results, sigmas, labels, title, rst=False):
+def report(results, sigmas, labels, title, rst=False, json_pattern=None, command=""):
+    """Print one table per noise level; with ``json_pattern`` (containing ``{sigma}``) also
+    write each as JSON for the documentation."""
     for sigma255 in sigmas:
         reference = results.get((sigma255, "BM3D"))
         rows = []
@@ -206,12 +209,11 @@ def report(results, sigmas, labels, title, rst=False):
             else:
                 row += ["", "", f"{table[:, 1].mean():.4f}", f"{np.median(table[:, 2]):.2f}", ""]
             rows.append(row)
-        print_table(
-            f"{title}, sigma {sigma255:g}",
-            ("configuration", "PSNR", "vs BM3D", "better on", "SSIM", "s/image", "BM3D time /"),
-            rows,
-            rst=rst,
-        )
+        header = ("configuration", "PSNR", "vs BM3D", "better on", "SSIM", "s/image", "BM3D time /")
+        print_table(f"{title}, sigma {sigma255:g}", header, rows, rst=rst)
+        if json_pattern:
+            path = json_pattern.format(sigma=f"{sigma255:g}")
+            write_table_json(path, f"{title}, sigma {sigma255:g}", header, rows, command)
 
 
 def load_results(paths):
@@ -245,7 +247,16 @@ def main(argv=None):
         help="report results saved by earlier runs (--save) instead of running",
     )
     parser.add_argument("--rst", action="store_true", help="tables in reStructuredText")
+    parser.add_argument(
+        "--json",
+        metavar="PATTERN",
+        help="also write each table as JSON for the documentation, e.g. "
+        "doc/_data/validation200_{sigma}.json",
+    )
     args = parser.parse_args(argv)
+    command = "python benchmarks/bench_validation.py " + " ".join(
+        a for a in (argv if argv is not None else sys.argv[1:]) if not a.startswith("doc/")
+    )
 
     sigmas = [float(s) for s in args.sigmas.split(",")]
     kind = "colour" if args.colour else "grey"
@@ -254,7 +265,8 @@ def main(argv=None):
         n_images = len(next(iter(results.values())))
         sigmas = [s for s in sigmas if any(key[0] == s for key in results)]
         title = f"{n_images} {kind} images"
-        report(results, sigmas, [c for c in configs if c != "BM3D"], title, args.rst)
+        labels = [c for c in configs if c != "BM3D"]
+        report(results, sigmas, labels, title, args.rst, args.json, command)
         return
     files = image_files(args.folder)[: args.images]
     if not files:
@@ -262,7 +274,8 @@ def main(argv=None):
     configs = parse_configs(args.configs, args.config)
     bm3d_results = None if args.no_bm3d else BM3DResults(args.bm3d_cache)
     results = evaluate(files, configs, sigmas, args.colour, bm3d_results)
-    report(results, sigmas, list(configs), f"{len(files)} {kind} images", args.rst)
+    title = f"{len(files)} {kind} images"
+    report(results, sigmas, list(configs), title, args.rst, args.json, command)
     if args.save:
         serial = {f"{s:g}|{label}": rows for (s, label), rows in results.items()}
         Path(args.save).write_text(json.dumps({"configs": configs, "results": serial}))

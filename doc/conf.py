@@ -5,6 +5,7 @@ Builds offline and strictly: ``python -m sphinx -W -b html doc doc/_build/html``
 from ``doc/_intersphinx`` (see ``make_inventories.py`` there), never from the web.
 """
 
+import sys
 from pathlib import Path
 
 from sphinx_gallery.sorting import ExplicitOrder
@@ -12,6 +13,7 @@ from sphinx_gallery.sorting import ExplicitOrder
 import skgate
 
 HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE / "_ext"))
 
 project = "skgate"
 author = "skgate developers"
@@ -27,6 +29,7 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "myst_parser",
+    "benchmark_tables",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 templates_path = ["_templates"]
@@ -34,7 +37,7 @@ autosummary_generate = True
 # The class template (doc/_templates/autosummary/class.rst) lists the methods instead.
 numpydoc_show_class_members = False
 numpydoc_validation_checks = set()
-exclude_patterns = ["_build", "auto_examples/*.ipynb", "_intersphinx", "**/*.md.txt"]
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "_intersphinx", "_data", "_ext"]
 
 _INVENTORIES = {
     "numpy": "https://numpy.org/doc/stable/",

@@ -93,6 +93,11 @@ def adapt_prior(
         A fitted copy of ``prior`` with new ``covariances_`` (same weights and components);
         ``prior`` is not modified.
 
+    See Also
+    --------
+    skgate.EPLLRestorer : ``adapt=1`` adapts inside the restoration.
+    skgate.GMMPatchPrior
+
     Examples
     --------
     >>> import numpy as np

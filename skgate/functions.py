@@ -97,6 +97,14 @@ def denoise_epll(
     denoised : ndarray
         Same shape as ``image``; float64, or float32 for float32 input.
 
+    See Also
+    --------
+    skgate.deblur_epll
+    skgate.inpaint_epll
+    skgate.EPLLRestorer
+    skgate.estimate_noise_sigma
+    skimage.restoration.denoise_wavelet
+
     References
     ----------
     .. [1] D. Zoran and Y. Weiss, "From learning models of natural image patches to whole
@@ -154,6 +162,15 @@ def deblur_epll(
     -------
     deblurred : ndarray
 
+    See Also
+    --------
+    skgate.denoise_epll
+    skgate.inpaint_epll
+    skgate.Blur
+    skgate.motion_kernel
+    skgate.gaussian_kernel
+    skimage.restoration.wiener
+
     Examples
     --------
     >>> import numpy as np
@@ -204,6 +221,13 @@ def inpaint_epll(
     Returns
     -------
     inpainted : ndarray
+
+    See Also
+    --------
+    skgate.denoise_epll
+    skgate.deblur_epll
+    skgate.Inpainting
+    skimage.restoration.inpaint_biharmonic
 
     Examples
     --------

@@ -21,7 +21,14 @@ __all__ = ["Gating", "ExactGating", "NetworkGating", "make_gating", "RESCORED_CA
 
 
 class Gating(ABC):
-    """Interface of a gating strategy."""
+    """Interface of a gating strategy.
+
+    See Also
+    --------
+    skgate.ExactGating
+    skgate.gating.NetworkGating
+    skgate.EPLLRestorer
+    """
 
     @abstractmethod
     def assign(self, patches, noise_var):
@@ -39,6 +46,12 @@ class ExactGating(Gating):
     ----------
     tables : MixtureTables
         The prior's tables (shared with the filtering step).
+
+    See Also
+    --------
+    skgate.Gating
+    skgate.gating.NetworkGating
+    skgate.GMMPatchPrior
     """
 
     #: Patches per GEMM: their packed outer products take ``block * d'(d'+1)/2 * 4`` bytes

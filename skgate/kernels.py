@@ -34,6 +34,12 @@ def gaussian_kernel(std, size=None):
 
     ``size`` (odd) defaults to ``2 * ceil(3 * std) + 1``.
 
+    See Also
+    --------
+    skgate.motion_kernel
+    skgate.Blur
+    skgate.deblur_epll
+
     Examples
     --------
     >>> k = gaussian_kernel(1.6, size=9)
@@ -54,6 +60,12 @@ def gaussian_kernel(std, size=None):
 def motion_kernel(length, angle=0.0):
     """Straight camera motion of ``length`` pixels at ``angle`` degrees (counter-clockwise
     from the x axis), as a line rasterised into an odd square kernel normalised to sum 1.
+
+    See Also
+    --------
+    skgate.gaussian_kernel
+    skgate.Blur
+    skgate.deblur_epll
 
     Examples
     --------

@@ -60,6 +60,13 @@ class Likelihood(ABC):
     sigma : float
         Standard deviation of the noise, in the units of the (float) image.
 
+    See Also
+    --------
+    skgate.GaussianNoise
+    skgate.Blur
+    skgate.Inpainting
+    skgate.EPLLRestorer
+
     Notes
     -----
     Subclasses implement :meth:`forward` and :meth:`adjoint`. The default :meth:`solve` runs
@@ -204,6 +211,12 @@ class GaussianNoise(Likelihood):
 
     The image step is a per-pixel division.
 
+    See Also
+    --------
+    skgate.Blur
+    skgate.Inpainting
+    skgate.denoise_epll
+
     Examples
     --------
     >>> import numpy as np
@@ -243,6 +256,12 @@ class Inpainting(Likelihood):
         Noise of the observed pixels (small: they are nearly trusted as they are). Chosen on
         Set12 images with half the pixels missing: a ten times larger value smooths the
         observed pixels and loses quality, a ten times smaller one changes nothing.
+
+    See Also
+    --------
+    skgate.GaussianNoise
+    skgate.Blur
+    skgate.inpaint_epll
 
     Examples
     --------
@@ -357,6 +376,14 @@ class Blur(Likelihood):
     boundary : {"periodic"}, default="periodic"
         How the blur treats the border. Only periodic (circular) convolution is supported; it
         lets the image step run with FFTs.
+
+    See Also
+    --------
+    skgate.GaussianNoise
+    skgate.Inpainting
+    skgate.deblur_epll
+    skgate.motion_kernel
+    skgate.gaussian_kernel
 
     Notes
     -----

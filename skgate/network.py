@@ -98,6 +98,12 @@ class GatingNetwork(BaseEstimator):
         Cross-entropy on each filter-training minibatch after its optimisation.
     n_features_in_ : int
 
+    See Also
+    --------
+    skgate.GMMPatchPrior
+    skgate.load_default_network
+    skgate.EPLLRestorer
+
     References
     ----------
     .. [1] M. Rosenbaum and Y. Weiss, "The Return of the Gating Network: Combining Generative

@@ -59,6 +59,11 @@ def estimate_noise_sigma(image, *, channel_axis=None):
     -------
     sigma : float
 
+    See Also
+    --------
+    skgate.denoise_epll
+    skimage.restoration.estimate_sigma
+
     Notes
     -----
     The estimator reads textures as noise, so it overestimates low noise levels on detailed

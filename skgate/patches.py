@@ -265,6 +265,11 @@ def aggregate_patches(patches, image_shape, patch_size=8, stride=1, offset=(0, 0
         Sum over patches of each patch placed at its position (float64 unless ``patches`` is
         float32). Divide by :func:`patch_coverage` to average.
 
+    See Also
+    --------
+    skgate.extract_patches
+    skgate.patch_coverage
+
     Examples
     --------
     >>> import numpy as np
@@ -283,6 +288,11 @@ def aggregate_patches(patches, image_shape, patch_size=8, stride=1, offset=(0, 0
 
 def patch_coverage(image_shape, patch_size=8, stride=1, offset=(0, 0)):
     """Number of patches of the grid covering each pixel (always >= 1).
+
+    See Also
+    --------
+    skgate.extract_patches
+    skgate.aggregate_patches
 
     Examples
     --------
@@ -370,6 +380,11 @@ def sample_patches(
     Returns
     -------
     patches : (n_patches, patch_size**2) ndarray
+
+    See Also
+    --------
+    skgate.extract_patches
+    skgate.GMMPatchPrior
 
     Examples
     --------

@@ -149,6 +149,13 @@ class EPLLRestorer(BaseEstimator):
         Weight of the coarse restoration at every scale; ``None`` takes
         :func:`skgate.multiscale.fusion_weight` of each scale's noise level.
 
+    See Also
+    --------
+    skgate.denoise_epll
+    skgate.Likelihood
+    skgate.GatingNetwork
+    skgate.adapt_prior
+
     Examples
     --------
     >>> import numpy as np

@@ -260,6 +260,12 @@ def load_default_prior():
     ``scripts/train_default_models.py``; its ``metadata_`` attribute says how (patches,
     iterations, time, held-out log-likelihood).
 
+    See Also
+    --------
+    skgate.load_default_network
+    skgate.models.load_prior
+    skgate.GMMPatchPrior
+
     Examples
     --------
     >>> from skgate import load_default_prior
@@ -354,5 +360,11 @@ def load_default_network():
     """The shipped gating network for the shipped prior (100 filters, per-noise-level heads).
 
     Trained with ``scripts/train_default_models.py --what network``; ``metadata_`` says how.
+
+    See Also
+    --------
+    skgate.load_default_prior
+    skgate.models.load_network
+    skgate.GatingNetwork
     """
     return load_network(default_network_path())

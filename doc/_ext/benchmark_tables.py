@@ -1,0 +1,44 @@
+"""``.. benchmark-table:: NAME.json``: a table written by a benchmark script
+(``benchmarks/*.py --json doc/_data/NAME.json``), rendered as it was measured, with the
+command, the machine and the date under it. The documentation's numbers come from these
+files, never from a hand-typed copy."""
+
+import json
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import Directive, directives
+from docutils.statemachine import StringList
+
+DATA = Path(__file__).parent.parent / "_data"
+
+
+class BenchmarkTable(Directive):
+    required_arguments = 1
+    option_spec = {"columns": directives.unchanged}
+
+    def run(self):
+        path = DATA / self.arguments[0]
+        env = self.state.document.settings.env
+        env.note_dependency(str(path))
+        record = json.loads(path.read_text())
+        lines = [
+            f".. list-table:: {record['title']}",
+            "   :header-rows: 1",
+            "",
+        ]
+        for row in [record["header"], *record["rows"]]:
+            lines.append(f"   * - {row[0]}")
+            lines.extend(f"     - {cell}" for cell in row[1:])
+        lines += [
+            "",
+            f"Measured with ``{record['command']}`` on {record['machine']}, {record['date']}.",
+        ]
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines, source=str(path)), self.content_offset, container)
+        return container.children
+
+
+def setup(app):
+    app.add_directive("benchmark-table", BenchmarkTable)
+    return {"parallel_read_safe": True}
