@@ -116,7 +116,8 @@ def denoise_epll(
     >>> from skimage import data
     >>> from skgate import denoise_epll
     >>> clean = data.camera()[200:264, 200:264] / 255.0
-    >>> noisy = clean + 0.1 * np.random.default_rng(0).standard_normal(clean.shape)
+    >>> rng = np.random.default_rng(0)
+    >>> noisy = clean + 0.1 * rng.standard_normal(clean.shape)
     >>> denoised = denoise_epll(noisy, sigma=0.1)
     >>> bool(np.mean((denoised - clean) ** 2) < np.mean((noisy - clean) ** 2) / 3)
     True

@@ -35,7 +35,9 @@ for adapt in (0, 1):
     tic = time.perf_counter()
     results[adapt] = denoise_epll(noisy, sigma, adapt=adapt)
     seconds = time.perf_counter() - tic
-    print(f"adapt={adapt}: {psnr(clean, results[adapt], data_range=1):.2f} dB, {seconds:.1f} s")
+    print(
+        f"adapt={adapt}: {psnr(clean, results[adapt], data_range=1):.2f} dB, {seconds:.1f} s"
+    )
 
 # %%
 # What adaptation changed
@@ -48,7 +50,9 @@ prior = load_default_prior()
 adapted = adapt_prior(prior, results[0])
 patches = extract_patches(clean, 8, stride=2)
 gain = adapted.score_samples(patches).mean() - prior.score_samples(patches).mean()
-print(f"mean log-likelihood of the clean patches: +{gain:.1f} nats per patch after adapting")
+print(
+    f"mean log-likelihood of the clean patches: +{gain:.1f} nats per patch after adapting"
+)
 
 # %%
 # The images

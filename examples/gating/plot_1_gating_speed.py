@@ -50,7 +50,9 @@ for name, restorer in settings.items():
     tic = time.perf_counter()
     restored = restorer.restore(noisy, GaussianNoise(sigma))
     results[name] = (restored, time.perf_counter() - tic)
-    print(f"{name:>18}: {psnr(clean, restored, data_range=1):.2f} dB, {results[name][1]:.2f} s")
+    print(
+        f"{name:>18}: {psnr(clean, restored, data_range=1):.2f} dB, {results[name][1]:.2f} s"
+    )
 
 # %%
 # The images
@@ -60,7 +62,10 @@ for name, restorer in settings.items():
 fig, axes = plt.subplots(1, 5, figsize=(15, 3.4))
 for ax, (name, (image, seconds)) in zip(axes, results.items(), strict=True):
     ax.imshow(np.clip(image, 0, 1), cmap="gray", vmin=0, vmax=1)
-    ax.set_title(f"{name}\n{psnr(clean, image, data_range=1):.2f} dB, {seconds:.2f} s", fontsize=9)
+    ax.set_title(
+        f"{name}\n{psnr(clean, image, data_range=1):.2f} dB, {seconds:.2f} s",
+        fontsize=9,
+    )
     ax.set_axis_off()
 fig.tight_layout()
 plt.show()

@@ -43,7 +43,9 @@ for ax, vectors, title in (
     grid = np.ones((6 * 9 + 1, 8 * 9 + 1)) * np.nan
     for k, v in enumerate(vectors):
         r, c = divmod(k, 8)
-        grid[1 + 9 * r : 9 + 9 * r, 1 + 9 * c : 9 + 9 * c] = v.reshape(8, 8) / np.abs(v).max()
+        grid[1 + 9 * r : 9 + 9 * r, 1 + 9 * c : 9 + 9 * c] = (
+            v.reshape(8, 8) / np.abs(v).max()
+        )
     ax.imshow(grid, cmap="gray", vmin=-1, vmax=1)
     ax.set_title(title, fontsize=9)
     ax.set_axis_off()

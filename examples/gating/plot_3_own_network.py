@@ -62,7 +62,11 @@ clean = data.astronaut()[100:228, 180:308].mean(axis=2) / 255.0
 sigma = 25 / 255
 noisy = clean + sigma * np.random.default_rng(1).standard_normal(clean.shape)
 results = {}
-for name, gating in (("own network", network), ("shipped network", "network"), ("exact", "exact")):
+for name, gating in (
+    ("own network", network),
+    ("shipped network", "network"),
+    ("exact", "exact"),
+):
     results[name] = denoise_epll(noisy, sigma, gating=gating)
     print(f"{name:>16}: {psnr(clean, results[name], data_range=1):.2f} dB")
 

@@ -21,7 +21,9 @@ from skgate import load_default_prior
 
 prior = load_default_prior()
 order = np.argsort(prior.weights_)[::-1][:8]
-print(f"{prior.n_components} components, the 8 heaviest hold {prior.weights_[order].sum():.0%}")
+print(
+    f"{prior.n_components} components, the 8 heaviest hold {prior.weights_[order].sum():.0%}"
+)
 
 # %%
 # Six leading eigenvectors of each of the 8 heaviest components

@@ -33,7 +33,9 @@ gated = network.predict(patches)
 # The 6 components that the exact posterior uses most.
 
 rng = np.random.default_rng(0)
-shown = [h for h in np.argsort(np.bincount(exact, minlength=prior.n_components))[::-1]][:6]
+shown = [h for h in np.argsort(np.bincount(exact, minlength=prior.n_components))[::-1]][
+    :6
+]
 n = 6
 canvas = np.full((len(shown) * 9 + 1, (2 * n) * 9 + 6), np.nan)
 for row, h in enumerate(shown):
@@ -42,7 +44,9 @@ for row, h in enumerate(shown):
         picks = rng.choice(members, size=min(n, members.size), replace=False)
         for k, index in enumerate(picks):
             col = side * (n * 9 + 5) + 9 * k + 1
-            canvas[1 + 9 * row : 9 + 9 * row, col : col + 8] = patches[index].reshape(8, 8)
+            canvas[1 + 9 * row : 9 + 9 * row, col : col + 8] = patches[index].reshape(
+                8, 8
+            )
 fig, ax = plt.subplots(figsize=(8, 4))
 ax.imshow(canvas, cmap="gray")
 ax.set_title("left: exact gating        right: gating network", fontsize=9)

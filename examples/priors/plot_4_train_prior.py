@@ -30,9 +30,13 @@ patches = sample_patches(training, 10_000, 8, random_state=0)
 # patch.
 
 tic = time.perf_counter()
-prior = GMMPatchPrior(n_components=10, max_iter=100, tol=1e-2, random_state=0).fit(patches)
+prior = GMMPatchPrior(n_components=10, max_iter=100, tol=1e-2, random_state=0).fit(
+    patches
+)
 seconds = time.perf_counter() - tic
-print(f"fitted {prior.n_components} components in {seconds:.1f} s, {prior.n_iter_} iterations")
+print(
+    f"fitted {prior.n_components} components in {seconds:.1f} s, {prior.n_iter_} iterations"
+)
 
 # %%
 # Denoising an image it has not seen

@@ -40,8 +40,12 @@ for options in ({}, {"tile_shape": 128, "n_jobs": 1}, {"tile_shape": 128, "n_job
     tic = time.perf_counter()
     results[str(options or "untiled")] = restored = restorer.restore(noisy, likelihood)
     seconds = time.perf_counter() - tic
-    print(f"{options or 'untiled'}: {psnr(clean, restored, data_range=1):.2f} dB, {seconds:.2f} s")
-difference = np.abs(results["untiled"] - results[str({"tile_shape": 128, "n_jobs": 2})]).max()
+    print(
+        f"{options or 'untiled'}: {psnr(clean, restored, data_range=1):.2f} dB, {seconds:.2f} s"
+    )
+difference = np.abs(
+    results["untiled"] - results[str({"tile_shape": 128, "n_jobs": 2})]
+).max()
 print(f"largest pixel difference, tiled against untiled: {difference:.4f}")
 
 # %%
@@ -58,14 +62,18 @@ from skgate.tiles import TileLayout  # noqa: E402
 layout = TileLayout(clean.shape, 128, margin=24, align=3)
 fig, (left, right) = plt.subplots(1, 2, figsize=(8, 4))
 left.imshow(noisy, cmap="gray", vmin=0, vmax=1)
-for tile, colour in zip(layout, ["tab:red", "tab:blue", "tab:green", "tab:orange"], strict=False):
+for tile, colour in zip(
+    layout, ["tab:red", "tab:blue", "tab:green", "tab:orange"], strict=False
+):
     for (rows, cols), style in ((tile.core, "-"), (tile.outer, "--")):
         corner, width, height = (
             (cols.start, rows.start),
             cols.stop - cols.start,
             rows.stop - rows.start,
         )
-        left.add_patch(Rectangle(corner, width, height, fill=False, color=colour, ls=style))
+        left.add_patch(
+            Rectangle(corner, width, height, fill=False, color=colour, ls=style)
+        )
 left.set_title("noisy, with the tiles", fontsize=9)
 right.imshow(np.clip(results[str({"tile_shape": 128, "n_jobs": 2})], 0, 1), cmap="gray")
 right.set_title("restored in tiles on two threads", fontsize=9)
@@ -81,9 +89,9 @@ plt.show()
 # processes avoid waiting for each other's interpreter; choose them with joblib:
 
 with parallel_config(backend="loky"):
-    restored = EPLLRestorer(gating="network", stride=3, tile_shape=128, n_jobs=2).restore(
-        noisy, likelihood
-    )
+    restored = EPLLRestorer(
+        gating="network", stride=3, tile_shape=128, n_jobs=2
+    ).restore(noisy, likelihood)
 print(f"loky processes: {psnr(clean, restored, data_range=1):.2f} dB")
 
 # %%
@@ -96,7 +104,7 @@ from dask.distributed import Client, LocalCluster  # noqa: E402
 
 with LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster:
     with Client(cluster), parallel_config(backend="dask"):
-        restored = EPLLRestorer(gating="network", stride=3, tile_shape=128, n_jobs=-1).restore(
-            noisy, likelihood
-        )
+        restored = EPLLRestorer(
+            gating="network", stride=3, tile_shape=128, n_jobs=-1
+        ).restore(noisy, likelihood)
 print(f"Dask: {psnr(clean, restored, data_range=1):.2f} dB")
