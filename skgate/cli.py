@@ -16,10 +16,12 @@ from joblib import parallel_config
 
 from . import __version__
 from ._validation import MAX_ABS_VALUE, MIN_SIGMA
+from .bigfiles import is_lazy_path, open_lazy, tiff_chunks, write_lazy
 from .colour import restore_channels
 from .functions import DENOISING_SCALES
 from .imageio import ImageFile, check_writable, output_dtype, read_image, write_image
 from .kernels import parse_kernel
+from .lazy import restore_lazy
 from .likelihoods import Blur, GaussianNoise, Inpainting
 from .models import (
     default_prior_path,
@@ -178,6 +180,8 @@ def _restore_file(args, likelihood_for):
     """Read ``args.input``, restore it with ``likelihood_for(float_image)``, write
     ``args.output`` in the input's kind; report progress and timing."""
 
+    if is_lazy_path(args.input) or is_lazy_path(args.output) or args.chunks is not None:
+        return _restore_lazy_file(args, likelihood_for)
     _check_output(args)
     source = _read_source(args.input)
     clean = None
@@ -218,6 +222,50 @@ def _restore_file(args, likelihood_for):
             f"{args.command}: {args.input} {source.image.shape} -> {args.output} "
             f"({likelihood!r}, {n_channels} channel(s), gating {args.network or gating}, stride "
             f"{args.stride}, {time.perf_counter() - tic:.1f} s)"
+        )
+    return 0
+
+
+def _restore_lazy_file(args, likelihood_for):
+    """``_restore_file`` for images larger than memory: zarr or tiled TIFF in and out, read,
+    restored and written chunk by chunk (:mod:`skgate.bigfiles`)."""
+    source_path, target = Path(args.input), Path(args.output)
+    if target.suffix.lower() not in (".zarr", ".tif", ".tiff"):
+        raise ValueError(f"output {target}: a chunked restoration writes .zarr, .tif or .tiff")
+    if target.is_dir() and not is_lazy_path(target):
+        raise ValueError(f"output {target} is a directory, not a file name")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"output folder does not exist: {folder}")
+    if source_path.exists() and target.exists() and source_path.resolve() == target.resolve():
+        raise ValueError(f"output {target} is the input, which is read while writing")
+    if getattr(args, "add_noise", None) is not None:
+        raise ValueError("--add-noise works on images in memory, not with --chunks or zarr")
+    chunks = args.chunks
+    if target.suffix.lower() != ".zarr":
+        chunks = tiff_chunks(chunks or DEFAULT_CHUNKS)
+    elif chunks is None and not is_lazy_path(source_path):
+        chunks = DEFAULT_CHUNKS
+    source = open_lazy(source_path, chunks)
+    if target.suffix.lower() != ".zarr":
+        output_dtype(target, source)
+    likelihood = likelihood_for(source)
+    prior = load_prior(args.prior) if args.prior else None
+    restorer = EPLLRestorer(
+        prior,
+        stride=args.stride,
+        gating=_gating_option(args, prior),
+        adapt=args.adapt,
+        scales=getattr(args, "scales", 1),
+    )
+    tic = time.perf_counter()
+    restored = restore_lazy(source.image, likelihood, restorer, source.channel_axis)
+    write_lazy(target, restored, source, progress=Progress(args.command, quiet=args.quiet))
+    if not args.quiet:
+        print(
+            f"{args.command}: {args.input} {source.image.shape} in chunks of "
+            f"{source.image.chunksize[:2]} -> {args.output} ({likelihood!r}, "
+            f"{time.perf_counter() - tic:.1f} s)"
         )
     return 0
 
@@ -388,6 +436,14 @@ def _add_restore_options(parser, sigma_help):
         "exact gating, for several times the time)",
     )
     parser.add_argument("--tile", type=int, default=None, help="tile size in pixels")
+    parser.add_argument(
+        "--chunks",
+        type=_positive_int,
+        default=None,
+        help="restore chunk by chunk without holding the image in memory (pixels per side; "
+        f"default {DEFAULT_CHUNKS} for TIFF, the store's own for zarr): for images larger "
+        "than memory; reads and writes .zarr and (tiled, Big)TIFF; needs skgate[dask]",
+    )
     parser.add_argument("--n-jobs", type=int, default=None, help="tiles restored at once")
     parser.add_argument(
         "--backend",
@@ -406,6 +462,9 @@ def _add_restore_options(parser, sigma_help):
     parser.add_argument("--overwrite", action="store_true", help="allow OUTPUT == INPUT")
     parser.add_argument("-q", "--quiet", action="store_true")
 
+
+#: Chunk side (pixels) of a chunked restoration when the input does not set one.
+DEFAULT_CHUNKS = 2048
 
 _DEVELOPER_WARNINGS = (
     DeprecationWarning,

@@ -5,8 +5,11 @@ Each validates nothing itself beyond what it adds: it builds the degradation
 (:func:`skgate.colour.restore_channels`).
 """
 
+import numpy as np
+
 from .adaptation import DEFAULT_STRENGTH
 from .colour import restore_channels
+from .lazy import is_dask_array, restore_lazy
 from .likelihoods import Blur, GaussianNoise, Inpainting
 from .noise import estimate_noise_sigma
 from .restoration import EPLLRestorer
@@ -32,6 +35,13 @@ _RESTORER_ARGUMENTS = (
     "scales",
     "fusion_weight",
 )
+
+
+def _restore(image, likelihood, restorer, channel_axis):
+    """Every channel restored now, or, for a dask array, a lazy dask array."""
+    if is_dask_array(image):
+        return restore_lazy(image, likelihood, restorer, channel_axis)
+    return restore_channels(image, likelihood, restorer, channel_axis)
 
 
 def _restorer(arguments):
@@ -125,7 +135,7 @@ def denoise_epll(
     if sigma is None:
         sigma = estimate_noise_sigma(image, channel_axis=channel_axis)
     restorer = _restorer(locals())
-    return restore_channels(image, GaussianNoise(sigma), restorer, channel_axis)
+    return _restore(image, GaussianNoise(sigma), restorer, channel_axis)
 
 
 def deblur_epll(
@@ -185,7 +195,7 @@ def deblur_epll(
     True
     """
     restorer = _restorer(locals())
-    return restore_channels(image, Blur(kernel, sigma), restorer, channel_axis)
+    return _restore(image, Blur(kernel, sigma), restorer, channel_axis)
 
 
 def inpaint_epll(
@@ -242,4 +252,11 @@ def inpaint_epll(
     True
     """
     restorer = _restorer(locals())
-    return restore_channels(image, Inpainting(mask, sigma), restorer, channel_axis)
+    if is_dask_array(image) or is_dask_array(mask):
+        if not is_dask_array(image):
+            raise TypeError("with a dask array mask, the image must be a dask array too")
+        # The mask stays lazy: each chunk builds its likelihood from its own window.
+        return restore_lazy(
+            image, Inpainting.window(np.ones((1, 1)), sigma), restorer, channel_axis, mask=mask
+        )
+    return _restore(image, Inpainting(mask, sigma), restorer, channel_axis)

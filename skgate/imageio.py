@@ -63,7 +63,7 @@ def read_image(path):
     return ImageFile(np.asarray(image, dtype=np.float64), raw.dtype, alpha)
 
 
-def _to_dtype(image, dtype):
+def to_dtype(image, dtype):
     """Float ``image`` in the file's ``dtype``, the inverse of the scaling on reading
     (scikit-image's ``img_as_float``): unsigned integers from [0, 1], signed ones from
     [-1, 1], floats as they are."""
@@ -150,11 +150,11 @@ def write_image(path, image, like):
 
     path = Path(path)
     dtype = output_dtype(path, like)
-    out = _to_dtype(image, dtype)
+    out = to_dtype(image, dtype)
     if like.alpha is not None:
         alpha = like.alpha
         if alpha.dtype != out.dtype:
-            alpha = _to_dtype(img_as_float(alpha), out.dtype)
+            alpha = to_dtype(img_as_float(alpha), out.dtype)
         out = np.concatenate([out.reshape(*out.shape[:2], -1), alpha[..., None]], axis=-1)
     with atomic_path(path) as temporary:
         imsave(temporary, out, check_contrast=False)

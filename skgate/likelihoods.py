@@ -306,6 +306,8 @@ class Inpainting(Likelihood):
         the value of the nearest filled pixel."""
         y = np.where(self.mask, y, 0.0)
         estimate = y.copy()
+        if not self.mask.any():  # a window inside a hole: nothing to fill from
+            return estimate
         missing = ~self.mask
         scale = 1.0
         # Bounded: a mask with a few observed pixels in a large image never reaches the
@@ -329,12 +331,18 @@ class Inpainting(Likelihood):
         return (weights * y + beta * patch_sum) / (weights + beta * coverage)
 
     def tile(self, window):
-        # A tile may lie entirely in a hole, which the constructor refuses for a whole image;
-        # the restorer starts tiles from the whole image's initial estimate, so it is fine.
-        tile = object.__new__(Inpainting)
-        tile.sigma = self.sigma
-        tile.mask = self.mask[window]
-        tile._weights = self._weights[window]
+        return Inpainting.window(self.mask[window], self.sigma)
+
+    @classmethod
+    def window(cls, mask, sigma=1e-3):
+        """The degradation on a window of a larger image, from the window's own ``mask``
+        (boolean). Unlike the constructor it accepts a window that observes no pixel (a tile
+        inside a hole): its restoration then rests on the prior and the starting estimate
+        alone."""
+        tile = object.__new__(cls)
+        tile.sigma = sigma
+        tile.mask = np.asarray(mask, dtype=bool)
+        tile._weights = tile.mask.astype(np.float64)
         return tile
 
     def default_betas(self):

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from ._validation import as_float_image, check_finite_values
+from .lazy import is_dask_array, sample_blocks
 
 __all__ = ["estimate_noise_sigma"]
 
@@ -78,6 +79,11 @@ def estimate_noise_sigma(image, *, channel_axis=None):
     >>> round(estimate_noise_sigma(noisy), 2)
     0.1
     """
+    if is_dask_array(image):
+        # Once for the whole image, from a sample of its chunks (never all of it).
+        blocks = sample_blocks(image)
+        estimates = [estimate_noise_sigma(block, channel_axis=channel_axis) for block in blocks]
+        return float(np.median(estimates))
     image = as_float_image(image)
     if channel_axis is None and image.ndim != 2:
         raise ValueError(f"image must be 2-D (or pass channel_axis), got shape {image.shape}")

@@ -29,6 +29,7 @@ from ._validation import check_finite_values, check_image_2d
 from .adaptation import DEFAULT_STRENGTH, adapt_prior
 from .contracts import check_initial_estimate, check_labels, check_likelihood, check_solution
 from .gating import Gating, make_gating
+from .lazy import is_dask_array, restore_lazy
 from .likelihoods import Likelihood
 from .multiscale import downsample, fuse, fusion_weight
 from .network import GatingNetwork
@@ -251,6 +252,10 @@ class EPLLRestorer(BaseEstimator):
         if not isinstance(likelihood, Likelihood):
             raise TypeError(f"likelihood must be a Likelihood, got {type(likelihood).__name__}")
         self._validate_params()
+        if is_dask_array(image):
+            if callback is not None or x0 is not None:
+                raise ValueError("x0 and callback are not supported for a dask array image")
+            return restore_lazy(image, likelihood, self)
         if self.prior is not None:
             check_is_fitted(self.prior)
         y = likelihood.check_observation(image)

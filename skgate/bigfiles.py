@@ -1,0 +1,189 @@
+"""Images larger than memory on disk, for the command line: zarr stores and tiled TIFF
+(including BigTIFF), read and written lazily, chunk by chunk.
+
+Reading gives a dask array (``dask.array.from_zarr``; a TIFF through tifffile's zarr
+interface), so only the chunks being restored are in memory. Writing is atomic in the sense
+that a failed or interrupted run leaves nothing under the output name: a zarr store is
+written to a temporary folder beside it and renamed, a TIFF to a temporary file. Needs
+``pip install "skgate[dask]"`` (dask, zarr).
+"""
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ._files import atomic_path
+from .imageio import to_dtype
+
+__all__ = [
+    "LazyImage",
+    "is_lazy_path",
+    "open_lazy",
+    "write_lazy",
+    "tiff_chunks",
+    "ChunkProgress",
+]
+
+ZARR_SUFFIXES = (".zarr",)
+TIFF_SUFFIXES = (".tif", ".tiff")
+
+
+def _modules():
+    try:
+        import dask.array as da
+        import zarr
+    except ImportError as error:
+        raise ImportError(
+            f"reading and writing zarr or tiled TIFF lazily needs dask and zarr: pip install "
+            f'"skgate[dask]" ({error})'
+        ) from None
+    return da, zarr
+
+
+def is_lazy_path(path):
+    """Whether ``path`` names a zarr store (a folder ending in ``.zarr``)."""
+    return Path(path).suffix.lower() in ZARR_SUFFIXES
+
+
+@dataclass
+class LazyImage:
+    """A dask array as stored (its dtype, not yet scaled to [0, 1]) and how to write a
+    result back like it; the attributes the command line uses for in-memory images."""
+
+    image: object  # dask.array.Array, (M, N) or (M, N, C)
+    dtype: np.dtype
+    alpha: None = None
+
+    @property
+    def channel_axis(self):
+        return -1 if self.image.ndim == 3 else None
+
+
+def open_lazy(path, chunks=None):
+    """A :class:`~skgate.bigfiles.LazyImage` of the zarr store or TIFF at ``path``, chunked
+    by ``chunks`` (pixels per side; ``None`` keeps the store's own chunks)."""
+    da, zarr = _modules()
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such image: {path}")
+    if path.suffix.lower() in TIFF_SUFFIXES:
+        import tifffile
+
+        array = zarr.open(tifffile.imread(path, aszarr=True), mode="r")
+    else:
+        try:
+            array = zarr.open_array(str(path), mode="r")
+        except Exception as error:  # zarr raises several kinds for "not an array here"
+            raise ValueError(f"{path} is not a zarr array: {error}") from None
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (1, 3)):
+        raise ValueError(f"{path}: expected (M, N) or (M, N, 3) pixels, got shape {array.shape}")
+    if np.dtype(array.dtype).kind not in "uif":
+        raise ValueError(f"{path}: expected integer or float pixels, got {array.dtype}")
+    image = da.from_zarr(array)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if chunks is not None:
+        image = image.rechunk((chunks, chunks) + ((-1,) if image.ndim == 3 else ()))
+    return LazyImage(image, np.dtype(array.dtype))
+
+
+def write_lazy(path, restored, like, progress=None):
+    """Compute the lazy float ``restored`` chunk by chunk and write it to ``path`` (zarr
+    store or tiled TIFF) in the sample type of ``like``; ``progress(done, total)`` after each
+    chunk."""
+    da, _ = _modules()
+    dtype = np.dtype(like.dtype)
+    out = restored.map_blocks(to_dtype, dtype, dtype=dtype)
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    with ChunkProgress(progress, out.npartitions):
+        if path.suffix.lower() in TIFF_SUFFIXES:
+            _write_tiff(path, out)
+        else:
+            _write_zarr(path, folder, out, da)
+
+
+def _write_zarr(path, folder, out, da):
+    temporary = Path(tempfile.mkdtemp(dir=folder, prefix=f".{path.name}.", suffix=".partial"))
+    try:
+        da.to_zarr(out, str(temporary / "array.zarr"))
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(temporary / "array.zarr", path)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+#: TIFF tile side; chunks written to TIFF are multiples of it.
+TIFF_TILE = 256
+
+
+def tiff_chunks(chunks):
+    """``chunks`` (pixels per side) rounded to a multiple of the TIFF tile, so that each
+    chunk is restored once and cut into whole tiles."""
+    return max(TIFF_TILE, chunks // TIFF_TILE * TIFF_TILE)
+
+
+def _write_tiff(path, out):
+    import tifffile
+
+    heights = out.chunks[0][:-1]
+    if any(h % TIFF_TILE for h in heights):
+        raise ValueError(f"chunks must be multiples of {TIFF_TILE} rows to write a tiled TIFF")
+    with atomic_path(path) as temporary:
+        tifffile.imwrite(
+            temporary,
+            _tiles(out),
+            shape=out.shape,
+            dtype=out.dtype,
+            tile=(TIFF_TILE, TIFF_TILE),
+            bigtiff=out.nbytes > 2**31,
+            photometric="rgb" if out.ndim == 3 else "minisblack",
+        )
+
+
+def _tiles(out):
+    """TIFF tiles in file order; one band of chunks is computed (in parallel) at a time, so
+    every chunk is restored once."""
+    cols = out.shape[1]
+    top = 0
+    for height in out.chunks[0]:
+        band = np.asarray(out[top : top + height].compute())
+        top += height
+        for row in range(0, height, TIFF_TILE):
+            for left in range(0, cols, TIFF_TILE):
+                piece = band[row : row + TIFF_TILE, left : left + TIFF_TILE]
+                tile = np.zeros((TIFF_TILE, TIFF_TILE) + out.shape[2:], dtype=out.dtype)
+                tile[: piece.shape[0], : piece.shape[1]] = piece
+                yield tile
+
+
+class ChunkProgress:
+    """A dask callback that reports each restored chunk to ``progress(done, total)``."""
+
+    def __init__(self, progress, total):
+        self.progress, self.total, self.done = progress, total, 0
+        self._callback = None
+
+    def __enter__(self):
+        if self.progress is not None:
+            from dask.callbacks import Callback
+
+            def posttask(key, result, dsk, state, worker_id):
+                name = str(key[0] if isinstance(key, tuple) else key)
+                if name.startswith("_restore_chunk"):
+                    self.done += 1
+                    self.progress(min(self.done, self.total), self.total)
+
+            self._callback = Callback(posttask=posttask)
+            self._callback.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self._callback is not None:
+            self._callback.__exit__(*exc)
+        return False
