@@ -47,19 +47,11 @@ def make(folder, megapixels):
     import zarr
 
     side = int(np.ceil(np.sqrt(megapixels * 1e6) / 512)) * 512  # 256 MP: 16384 x 16384
-    clean = zarr.open_array(
-        str(folder / "clean.zarr"),
-        mode="w",
-        shape=(side, side),
-        chunks=(CHUNKS,) * 2,
-        dtype="uint8",
-    )
-    noisy = zarr.open_array(
-        str(folder / "noisy.zarr"),
-        mode="w",
-        shape=(side, side),
-        chunks=(CHUNKS,) * 2,
-        dtype="uint8",
+    clean, noisy = (
+        zarr.open_array(
+            str(folder / name), mode="w", shape=(side, side), chunks=(CHUNKS,) * 2, dtype="uint8"
+        )
+        for name in ("clean.zarr", "noisy.zarr")
     )
     for top in range(0, side, CHUNKS):
         clean_band, noisy_band = _band(top, min(CHUNKS, side - top), side, seed=top)
