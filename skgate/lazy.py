@@ -6,10 +6,10 @@ Every output chunk is restored from the input chunk grown by a margin on every s
 its core is kept, exactly like an in-memory tile (:class:`skgate.tiles.TileLayout`). The
 margin is the restorer's tile margin (twice the patch size plus what the likelihood needs,
 e.g. the blur kernel), doubled for every coarser scale of a multi-scale restoration, plus
-``stride - 1`` so that each window can start on the image's global patch lattice: every chunk uses the same
-grid offsets as an untiled restoration, and chunk borders do not show. Nothing is computed
-until the caller asks; the restorer (with its prior, if not the shipped one) is one task of
-the graph, shipped to each worker once.
+``stride - 1`` so that each window can start on the image's global patch lattice: every
+chunk uses the same grid offsets as an untiled restoration, and chunk borders do not show.
+Nothing is computed until the caller asks; the restorer (with its prior, if not the shipped
+one) is one task of the graph, shipped to each worker once.
 
 dask is an optional dependency (``pip install "skgate[dask]"``).
 """
