@@ -14,11 +14,11 @@ one) is one task of the graph, shipped to each worker once.
 dask is an optional dependency (``pip install "skgate[dask]"``).
 """
 
+import copy
 import os
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
 from .colour import restore_channels
@@ -188,8 +188,8 @@ def restore_lazy(image, likelihood, restorer, channel_axis=None, mask=None):
 
 def _untiled(restorer):
     """The same restorer for one chunk: no tiles inside, one job (the scheduler runs the
-    chunks in parallel)."""
-    return clone(restorer).set_params(tile_shape=None, n_jobs=1)
+    chunks in parallel). A shallow copy: ``sklearn.base.clone`` would unfit its prior."""
+    return copy.copy(restorer).set_params(tile_shape=None, n_jobs=1)
 
 
 def _restore_chunk(*blocks, block_info=None):

@@ -224,3 +224,12 @@ def test_without_zarr_the_command_line_says_what_to_install(stores, monkeypatch,
     assert main(["denoise", "in.zarr", "out.zarr", "--sigma", "20"]) == 2
     err = capsys.readouterr().err
     assert 'pip install "skgate[dask]"' in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_custom_prior_travels_fitted_with_the_graph():
+    from skgate import load_default_prior
+
+    prior = load_default_prior()
+    lazy = denoise_epll(da.from_array(NOISY, chunks=48), SIGMA, prior=prior, scales=1, **FAST)
+    in_memory = denoise_epll(NOISY, SIGMA, prior=prior, scales=1, tile_shape=48, n_jobs=1, **FAST)
+    assert abs(_psnr(lazy.compute(scheduler="processes")) - _psnr(in_memory)) <= 0.01
