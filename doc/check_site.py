@@ -1,7 +1,8 @@
 """Look at the built documentation in a real (headless) browser.
 
 Builds the site (unless ``--no-build``), serves it locally, opens the landing page, the API
-page of ``denoise_epll``, the gallery index and three examples in headless Chromium,
+page of ``denoise_epll``, the gallery index, three examples and the validation and scaling
+pages (the generated tables) in headless Chromium,
 saves a screenshot of each under ``doc/_build/screenshots/`` and fails (exit code 1) if a
 page has an unresolved cross-reference, a placeholder or broken image, or a code line cut
 off (a code block wider than its box)::
@@ -29,6 +30,8 @@ PAGES = {
     "example-denoise": "auto_examples/getting_started/plot_denoise.html",
     "example-gating-speed": "auto_examples/gating/plot_1_gating_speed.html",
     "example-tiles": "auto_examples/scaling/plot_tiles.html",
+    "validation": "validation.html",
+    "scaling": "scaling.html",
 }
 
 # Run in the page: what a reader would see as broken.
@@ -54,7 +57,8 @@ return problems;
 
 
 def build():
-    command = [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(HERE), str(SITE)]
+    # -E: a fresh environment, so that no page keeps a reference resolved by an older build
+    command = [sys.executable, "-m", "sphinx", "-E", "-W", "-q", "-b", "html", str(HERE), str(SITE)]
     subprocess.run(command, check=True)
 
 
