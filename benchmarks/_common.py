@@ -5,6 +5,8 @@ import this module as ``_common``.
 """
 
 import json
+import os
+import sys
 import time
 from pathlib import Path
 
@@ -40,7 +42,13 @@ def image_files(folder):
 
 
 def print_table(title, header, rows, rst=False):
-    """Columns right-aligned; with ``rst`` a reStructuredText simple table for the docs."""
+    """Columns right-aligned; with ``rst`` a reStructuredText simple table for the docs.
+
+    With the environment variable ``SKGATE_BENCH_JSON`` set to a file, every table a script
+    prints is also appended there (a JSON list) for the documentation's
+    ``benchmark-table`` directive, so that the docs show the script's own output."""
+    if os.environ.get("SKGATE_BENCH_JSON"):
+        _append_table_json(os.environ["SKGATE_BENCH_JSON"], title, header, rows)
     print(f"\n{title}\n")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     rule = "  ".join("=" * w for w in widths)
@@ -50,23 +58,33 @@ def print_table(title, header, rows, rst=False):
     print("\n".join(table), flush=True)
 
 
-def write_table_json(path, title, header, rows, command):
-    """The table as JSON for the documentation (``.. benchmark-table::`` in ``doc/``): the
-    docs render the scripts' own output, never numbers typed by hand."""
+def _record(title, header, rows, command):
     import datetime
-    import os
     import platform
 
-    record = {
+    return {
         "title": title,
-        "header": list(header),
+        "header": [str(c) for c in header],
         "rows": [[str(c) for c in row] for row in rows],
         "command": command,
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python "
         f"{platform.python_version()}",
         "date": datetime.date.today().isoformat(),
     }
-    Path(path).write_text(json.dumps(record, indent=1) + "\n")
+
+
+def _append_table_json(path, title, header, rows):
+    path = Path(path)
+    tables = json.loads(path.read_text()) if path.exists() else []
+    command = "python " + " ".join([f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])
+    tables.append(_record(title, header, rows, command))
+    path.write_text(json.dumps(tables, indent=1) + "\n")
+
+
+def write_table_json(path, title, header, rows, command):
+    """The table as JSON for the documentation (``.. benchmark-table::`` in ``doc/``): the
+    docs render the scripts' own output, never numbers typed by hand."""
+    Path(path).write_text(json.dumps(_record(title, header, rows, command), indent=1) + "\n")
 
 
 def load_image(path, colour=False):

@@ -106,7 +106,7 @@ def adapt_prior(
     >>> prior = load_default_prior()
     >>> adapted = adapt_prior(prior, stripes, stride=2)
     >>> patches = np.tile(np.sin(np.arange(8) * 1.3) * 0.3 + 0.5, 8)[None]
-    >>> bool(adapted.score_samples(patches)[0] > prior.score_samples(patches)[0])
+    >>> print(adapted.score_samples(patches)[0] > prior.score_samples(patches)[0])
     True
     """
     if prior.patch_size is None:

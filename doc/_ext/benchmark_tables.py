@@ -1,7 +1,8 @@
-"""``.. benchmark-table:: NAME.json``: a table written by a benchmark script
-(``benchmarks/*.py --json doc/_data/NAME.json``), rendered as it was measured, with the
-command, the machine and the date under it. The documentation's numbers come from these
-files, never from a hand-typed copy."""
+"""``.. benchmark-table:: NAME.json``: a table written by a benchmark script (``benchmarks/*.py
+--json doc/_data/NAME.json``, or every table a script prints with
+``SKGATE_BENCH_JSON=doc/_data/NAME.json``; then ``:index: N`` picks the N-th), rendered as
+it was measured, with the command, the machine and the date under it. The documentation's
+numbers come from these files, never from a hand-typed copy."""
 
 import json
 from pathlib import Path
@@ -15,13 +16,15 @@ DATA = Path(__file__).parent.parent / "_data"
 
 class BenchmarkTable(Directive):
     required_arguments = 1
-    option_spec = {"columns": directives.unchanged}
+    option_spec = {"index": directives.nonnegative_int}
 
     def run(self):
         path = DATA / self.arguments[0]
         env = self.state.document.settings.env
         env.note_dependency(str(path))
         record = json.loads(path.read_text())
+        if isinstance(record, list):  # every table one script printed (SKGATE_BENCH_JSON)
+            record = record[self.options.get("index", 0)]
         lines = [
             f".. list-table:: {record['title']}",
             "   :header-rows: 1",
