@@ -52,3 +52,28 @@ def test_no_docstring_or_help_text_carries_a_measured_figure(source):
         f"{where}: {match.group(0)!r}" for where, text in texts for match in MEASURED.finditer(text)
     ]
     assert not offenders, "\n".join(offenders)
+
+
+def _site_texts():
+    """The hand-written pages of the site, the changelog (a page of it) and the README."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted((root / "doc").glob("*.rst")):
+        if path.name != "sg_execution_times.rst":  # sphinx-gallery's own output
+            yield path.name, path.read_text()
+    for name in ("CHANGELOG.md", "README.md"):
+        yield name, (root / name).read_text()
+    for path in sorted((root / "examples").rglob("*.py")):  # the gallery's prose
+        yield path.name, path.read_text()
+
+
+def test_pages_carry_no_typed_measurement():
+    # Measured numbers reach the site only through the benchmark-table directive (JSON
+    # written by the benchmark scripts) and the gallery's own printed output.
+    offenders = [
+        f"{where}: {match.group(0)!r}"
+        for where, text in _site_texts()
+        for match in MEASURED.finditer(text)
+    ]
+    assert not offenders, "\n".join(offenders)
