@@ -154,7 +154,7 @@ def bench_deblur(images):
             rows,
         )
         print_table(
-            "Deblurring summary (average PSNR dB)",
+            f"Deblurring summary, {kname} (average PSNR dB)",
             ("method", "PSNR", "vs skgate"),
             [
                 ("skgate EPLL", f"{ours_mean:.2f}", f"{t_ours:.1f} s/image"),

@@ -1,8 +1,8 @@
 """Look at the built documentation in a real (headless) browser.
 
 Builds the site (unless ``--no-build``), serves it locally, opens the landing page, the API
-page of ``denoise_epll``, the gallery index, three examples and the validation and scaling
-pages (the generated tables) in headless Chromium,
+page of ``denoise_epll``, the gallery index, three examples and the validation, scaling
+and benchmarks pages (the generated tables) in headless Chromium,
 saves a screenshot of each under ``doc/_build/screenshots/`` and fails (exit code 1) if a
 page has an unresolved cross-reference, a placeholder or broken image, or a code line cut
 off (a code block wider than its box)::
@@ -32,6 +32,7 @@ PAGES = {
     "example-tiles": "auto_examples/scaling/plot_tiles.html",
     "validation": "validation.html",
     "scaling": "scaling.html",
+    "benchmarks": "benchmarks.html",
 }
 
 # Run in the page: what a reader would see as broken.

@@ -5,6 +5,7 @@ it was measured, with the command, the machine and the date under it. The docume
 numbers come from these files, never from a hand-typed copy."""
 
 import json
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -12,6 +13,13 @@ from docutils.parsers.rst import Directive, directives
 from docutils.statemachine import StringList
 
 DATA = Path(__file__).parent.parent / "_data"
+
+
+def _literal(text):
+    """A cell as plain text: reStructuredText's markup characters escaped (a header such as
+    ``max |diff|`` is not a substitution), an empty cell kept empty."""
+    text = re.sub(r"([\\`*_|<>\[\]])", r"\\\1", str(text))
+    return "\\" + text if text and text[0] in "-+#" else text
 
 
 class BenchmarkTable(Directive):
@@ -31,8 +39,9 @@ class BenchmarkTable(Directive):
             "",
         ]
         for row in [record["header"], *record["rows"]]:
-            lines.append(f"   * - {row[0]}")
-            lines.extend(f"     - {cell}" for cell in row[1:])
+            cells = [_literal(cell) for cell in row]
+            lines.append(f"   * - {cells[0]}")
+            lines.extend(f"     - {cell}" for cell in cells[1:])
         lines += [
             "",
             f"Measured with ``{record['command']}`` on {record['machine']}, {record['date']}.",
