@@ -15,11 +15,22 @@ import numpy as np
 from joblib import parallel_config
 
 from . import __version__
-from ._validation import MAX_ABS_VALUE, MIN_SIGMA
 from .bigfiles import is_lazy_path, open_lazy, tiff_chunks, write_lazy
+from .cli_support import (
+    DEVELOPER_WARNINGS,
+    OneLineParser,
+    Progress,
+    check_model_output,
+    check_output,
+    file_scale,
+    noise_level_option,
+    noise_levels,
+    one_line,
+    positive_int,
+)
 from .colour import restore_channels
 from .functions import DENOISING_SCALES
-from .imageio import ImageFile, check_writable, output_dtype, read_image, write_image
+from .imageio import ImageFile, output_dtype, read_image, write_image
 from .kernels import parse_kernel
 from .lazy import restore_lazy
 from .likelihoods import Blur, GaussianNoise, Inpainting
@@ -51,40 +62,6 @@ def _read_image(name_or_path):
 
         return load_grey_image(getattr(data, name_or_path)())
     return load_grey_image(name_or_path)
-
-
-def _positive_int(text):
-    """argparse type: an integer >= 1 (argparse names the option in its error)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def _noise_levels(text):
-    """argparse type: comma-separated non-negative noise variances."""
-    try:
-        levels = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be comma-separated numbers, got {text!r}") from None
-    if not all(np.isfinite(v) and v > 0 for v in levels):
-        raise argparse.ArgumentTypeError(f"must be finite and > 0, got {text!r}")
-    return levels
-
-
-def _check_model_output(path):
-    """Before training (minutes to hours): the model file can be written where asked."""
-    target = Path(path)
-    if target.is_dir():
-        raise ValueError(f"-o {path} is a directory, not a file name")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"output folder does not exist: {folder}")
-    if not os.access(folder, os.W_OK):
-        raise PermissionError(f"output folder is not writable: {folder}")
 
 
 def _cmd_info(args):
@@ -119,7 +96,7 @@ def _cmd_info(args):
 
 def _cmd_train_prior(args):
 
-    _check_model_output(args.output)
+    check_model_output(args.output)
     tic = time.perf_counter()
     prior = train_prior(
         args.images,
@@ -138,51 +115,13 @@ def _cmd_train_prior(args):
     return 0
 
 
-class Progress:
-    """A one-line progress bar on stderr; silent when stderr is not a terminal or ``quiet``."""
-
-    def __init__(self, label, quiet=False, stream=None):
-        self.stream = sys.stderr if stream is None else stream
-        self.enabled = not quiet and self.stream.isatty()
-        self.label, self.total, self.done = label, 1, 0
-        self.tic = time.perf_counter()
-
-    def __call__(self, done, total):
-        self.done, self.total = done, max(1, total)
-        if self.enabled:
-            width = 30
-            filled = int(width * self.done / self.total)
-            bar = "#" * filled + "-" * (width - filled)
-            seconds = time.perf_counter() - self.tic
-            self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {seconds:.1f} s")
-            if self.done >= self.total:
-                self.stream.write("\n")
-            self.stream.flush()
-
-
-def _check_output(args):
-    """Refuse to overwrite the input (unless ``--overwrite``) or to write into a missing
-    folder, before any work is done."""
-
-    source, target = Path(args.input), Path(args.output)
-    if target.is_dir():
-        raise ValueError(f"output {target} is a directory, not a file name")
-    check_writable(target)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"output folder does not exist: {folder}")
-    if target.exists() and source.exists() and source.resolve() == target.resolve():
-        if not args.overwrite:
-            raise ValueError(f"output {target} is the input; pass --overwrite to replace it")
-
-
 def _restore_file(args, likelihood_for):
     """Read ``args.input``, restore it with ``likelihood_for(float_image)``, write
     ``args.output`` in the input's kind; report progress and timing."""
 
     if is_lazy_path(args.input) or is_lazy_path(args.output) or args.chunks is not None:
         return _restore_lazy_file(args, likelihood_for)
-    _check_output(args)
+    check_output(args)
     source = _read_source(args.input)
     clean = None
     if getattr(args, "add_noise", None) is not None:
@@ -295,7 +234,7 @@ def _read_source(name_or_path):
 def _with_noise(source, args):
     """``source`` with white Gaussian noise of ``--add-noise`` (file units), seeded."""
 
-    sigma = _noise_level_option(args.add_noise, "--add-noise", source)
+    sigma = noise_level_option(args.add_noise, "--add-noise", source)
     noise = np.random.default_rng(args.seed).standard_normal(source.image.shape)
     return ImageFile(source.image + sigma * noise, source.dtype, source.alpha)
 
@@ -304,45 +243,15 @@ def _psnr(clean, estimate):
     return 10 * np.log10(1.0 / np.mean((np.clip(estimate, 0, 1) - clean) ** 2))
 
 
-def _positive_number(text, name):
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {text!r}") from None
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {text}")
-    return value
-
-
 def _noise_sigma(args, source):
     """``--sigma`` in the file's units (e.g. 25 for uint8), or estimated; as float units."""
 
     if args.sigma in (None, "estimate"):
         sigma = estimate_noise_sigma(source.image, channel_axis=source.channel_axis)
         if not args.quiet:
-            print(f"estimated noise sigma: {sigma * _file_scale(source):.4g}")
+            print(f"estimated noise sigma: {sigma * file_scale(source):.4g}")
         return sigma
-    return _noise_level_option(args.sigma, "--sigma", source)
-
-
-def _noise_level_option(text, name, source):
-    """A noise level given in the file's units, in float units, checked against the range
-    the restoration can use."""
-    scale = _file_scale(source)
-    value = _positive_number(text, name)
-    if not MIN_SIGMA <= value / scale <= MAX_ABS_VALUE:
-        raise ValueError(
-            f"{name} {text} is out of range: at most {MAX_ABS_VALUE * scale:g} and at least "
-            f"{MIN_SIGMA * scale:g} in this file's units"
-        )
-    return value / scale
-
-
-def _file_scale(source):
-    """Float units -> the file's units (255 for uint8, 65535 for uint16, 1 for float)."""
-    if np.issubdtype(source.dtype, np.integer):
-        return float(np.iinfo(source.dtype).max)
-    return 1.0
+    return noise_level_option(args.sigma, "--sigma", source)
 
 
 def _cmd_denoise(args):
@@ -380,7 +289,7 @@ def _cmd_inpaint(args):
 
 def _cmd_train_gating(args):
 
-    _check_model_output(args.output)
+    check_model_output(args.output)
     prior = load_prior(args.prior) if args.prior else None
     if prior is None:
         prior = load_default_prior()
@@ -438,7 +347,7 @@ def _add_restore_options(parser, sigma_help):
     parser.add_argument("--tile", type=int, default=None, help="tile size in pixels")
     parser.add_argument(
         "--chunks",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="restore chunk by chunk without holding the image in memory (pixels per side; "
         f"default {DEFAULT_CHUNKS} for TIFF, the store's own for zarr): for images larger "
@@ -466,23 +375,9 @@ def _add_restore_options(parser, sigma_help):
 #: Chunk side (pixels) of a chunked restoration when the input does not set one.
 DEFAULT_CHUNKS = 2048
 
-_DEVELOPER_WARNINGS = (
-    DeprecationWarning,
-    PendingDeprecationWarning,
-    ImportWarning,
-    ResourceWarning,
-)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with its usage errors on one line (the usage itself is one ``-h`` away)."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} -h)\n")
-
 
 def build_parser():
-    parser = _Parser(
+    parser = OneLineParser(
         prog="skgate", description="Image restoration with learned patch priors (EPLL)."
     )
     parser.add_argument("--version", action="version", version=f"skgate {__version__}")
@@ -500,11 +395,11 @@ def build_parser():
     train = commands.add_parser("train-prior", help="fit a GMM patch prior to your images")
     train.add_argument("images", nargs="+", help="image files (colour is converted to grey)")
     train.add_argument("-o", "--output", required=True, help="where to write the .npz prior")
-    train.add_argument("--n-patches", type=_positive_int, default=1_000_000)
-    train.add_argument("--warm-up-patches", type=_positive_int, default=200_000)
-    train.add_argument("--n-components", type=_positive_int, default=200)
-    train.add_argument("--patch-size", type=_positive_int, default=8)
-    train.add_argument("--max-iter", type=_positive_int, default=20)
+    train.add_argument("--n-patches", type=positive_int, default=1_000_000)
+    train.add_argument("--warm-up-patches", type=positive_int, default=200_000)
+    train.add_argument("--n-components", type=positive_int, default=200)
+    train.add_argument("--patch-size", type=positive_int, default=8)
+    train.add_argument("--max-iter", type=positive_int, default=20)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("-q", "--quiet", action="store_true")
     train.set_defaults(run=_cmd_train_prior)
@@ -553,13 +448,13 @@ def build_parser():
     gating.add_argument("images", nargs="+", help="training image files")
     gating.add_argument("-o", "--output", required=True, help="where to write the .npz")
     gating.add_argument("--prior", help="the teacher prior .npz (default: the shipped one)")
-    gating.add_argument("--n-filters", type=_positive_int, default=100)
-    gating.add_argument("--n-batches", type=_positive_int, default=100)
-    gating.add_argument("--batch-size", type=_positive_int, default=10_000)
-    gating.add_argument("--max-iter", type=_positive_int, default=100)
+    gating.add_argument("--n-filters", type=positive_int, default=100)
+    gating.add_argument("--n-batches", type=positive_int, default=100)
+    gating.add_argument("--batch-size", type=positive_int, default=10_000)
+    gating.add_argument("--max-iter", type=positive_int, default=100)
     gating.add_argument(
         "--noise-levels",
-        type=_noise_levels,
+        type=noise_levels,
         default=[1e-4 * 2**k for k in range(12)],
         help="comma-separated noise variances with their own output layer (besides 0)",
     )
@@ -576,7 +471,7 @@ def main(argv=None):
 
     def one_line_warning(message, category, filename, lineno, file=None, line=None):
         # Deprecations inside the image readers are for developers, not for the user.
-        if not issubclass(category, _DEVELOPER_WARNINGS):
+        if not issubclass(category, DEVELOPER_WARNINGS):
             print(f"skgate {args.command}: warning: {message}", file=sys.stderr)
 
     try:
@@ -591,17 +486,8 @@ def main(argv=None):
     except Exception as exc:
         if os.environ.get("SKGATE_TRACEBACK"):
             raise
-        print(f"skgate {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"skgate {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return 2
-
-
-def _one_line(exc):
-    """The exception's first line; its type where it says nothing itself (e.g. MemoryError)
-    or is not one of the usual user mistakes."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if isinstance(exc, (OSError, ValueError, TypeError)) and text:
-        return text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -1,0 +1,153 @@
+"""What the command line needs besides its commands: argument types, the checks that run
+before any work (output paths, formats, noise levels), one-line errors and the progress bar."""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._validation import MAX_ABS_VALUE, MIN_SIGMA
+from .imageio import check_writable
+
+__all__ = [
+    "positive_int",
+    "noise_levels",
+    "positive_number",
+    "noise_level_option",
+    "file_scale",
+    "check_output",
+    "check_model_output",
+    "OneLineParser",
+    "DEVELOPER_WARNINGS",
+    "one_line",
+    "Progress",
+]
+
+
+def positive_int(text):
+    """argparse type: an integer >= 1 (argparse names the option in its error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def noise_levels(text):
+    """argparse type: comma-separated non-negative noise variances."""
+    try:
+        levels = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be comma-separated numbers, got {text!r}") from None
+    if not all(np.isfinite(v) and v > 0 for v in levels):
+        raise argparse.ArgumentTypeError(f"must be finite and > 0, got {text!r}")
+    return levels
+
+
+def check_model_output(path):
+    """Before training (minutes to hours): the model file can be written where asked."""
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"-o {path} is a directory, not a file name")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"output folder does not exist: {folder}")
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"output folder is not writable: {folder}")
+
+
+class Progress:
+    """A one-line progress bar on stderr; silent when stderr is not a terminal or ``quiet``."""
+
+    def __init__(self, label, quiet=False, stream=None):
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = not quiet and self.stream.isatty()
+        self.label, self.total, self.done = label, 1, 0
+        self.tic = time.perf_counter()
+
+    def __call__(self, done, total):
+        self.done, self.total = done, max(1, total)
+        if self.enabled:
+            width = 30
+            filled = int(width * self.done / self.total)
+            bar = "#" * filled + "-" * (width - filled)
+            seconds = time.perf_counter() - self.tic
+            self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {seconds:.1f} s")
+            if self.done >= self.total:
+                self.stream.write("\n")
+            self.stream.flush()
+
+
+def check_output(args):
+    """Refuse to overwrite the input (unless ``--overwrite``) or to write into a missing
+    folder, before any work is done."""
+
+    source, target = Path(args.input), Path(args.output)
+    if target.is_dir():
+        raise ValueError(f"output {target} is a directory, not a file name")
+    check_writable(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"output folder does not exist: {folder}")
+    if target.exists() and source.exists() and source.resolve() == target.resolve():
+        if not args.overwrite:
+            raise ValueError(f"output {target} is the input; pass --overwrite to replace it")
+
+
+def positive_number(text, name):
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {text!r}") from None
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be finite and > 0, got {text}")
+    return value
+
+
+def noise_level_option(text, name, source):
+    """A noise level given in the file's units, in float units, checked against the range
+    the restoration can use."""
+    scale = file_scale(source)
+    value = positive_number(text, name)
+    if not MIN_SIGMA <= value / scale <= MAX_ABS_VALUE:
+        raise ValueError(
+            f"{name} {text} is out of range: at most {MAX_ABS_VALUE * scale:g} and at least "
+            f"{MIN_SIGMA * scale:g} in this file's units"
+        )
+    return value / scale
+
+
+def file_scale(source):
+    """Float units -> the file's units (255 for uint8, 65535 for uint16, 1 for float)."""
+    if np.issubdtype(source.dtype, np.integer):
+        return float(np.iinfo(source.dtype).max)
+    return 1.0
+
+
+DEVELOPER_WARNINGS = (
+    DeprecationWarning,
+    PendingDeprecationWarning,
+    ImportWarning,
+    ResourceWarning,
+)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its usage errors on one line (the usage itself is one ``-h`` away)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} -h)\n")
+
+
+def one_line(exc):
+    """The exception's first line; its type where it says nothing itself (e.g. MemoryError)
+    or is not one of the usual user mistakes."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, (OSError, ValueError, TypeError)) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
