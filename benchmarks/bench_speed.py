@@ -26,6 +26,8 @@ CONFIGURATIONS = [
     ("network, stride 1", {"gating": "network", "stride": 1, "scales": 1}),
     ("exact, stride 3", {"scales": 1}),
     ("network+exact, stride 3", {"gating": "network+exact", "scales": 1}),
+    ("flat-tail, stride 1", {"gating": "flat-tail", "stride": 1, "scales": 1}),
+    ("flat-tail, stride 3", {"gating": "flat-tail", "scales": 1}),
     ("network, stride 3", {"gating": "network", "scales": 1}),
     ("default (exact, stride 3, 3 scales)", {}),
     ("network, stride 3, 3 scales", {"gating": "network"}),

@@ -22,8 +22,9 @@ Configurations are ``denoise_epll`` keyword arguments; ``betas_sigma2`` gives th
 in units of ``1/sigma^2``, ``lam_scale`` multiplies the default ``lam`` (``64 / sigma^2``) and
 ``top_k`` re-scores the shipped network's ``top_k`` best components exactly,
 ``prior_file`` restores with the prior of that model file, ``network_file`` gates with the
-network of that model file (for the shipped prior) and ``clip`` (``[low, high]``, grey only)
-clips every intermediate estimate. A label holds no ``=``.
+network of that model file (for the shipped prior), ``flat_tail_rank`` gates with FEPLL's
+flat-tail approximation keeping that many eigenvectors, and ``clip`` (``[low, high]``, grey
+only) clips every intermediate estimate. A label holds no ``=``.
 Named ones live in :data:`CONFIGS`; add any with
 ``--config 'label={"stride": 1, "betas_sigma2": [1, 4, 8, 16, 32]}'``.
 
@@ -54,7 +55,7 @@ from _common import (
 )
 
 from skgate import EPLLRestorer, GaussianNoise, denoise_epll, shipped
-from skgate.gating import NetworkGating
+from skgate.gating import FlatTailGating, NetworkGating
 from skgate.models import load_network, load_prior
 
 #: Named configurations (``denoise_epll`` keyword arguments).
@@ -93,6 +94,10 @@ def run_skgate(kwargs, noisy, sigma, colour):
             clip=tuple(kwargs.pop("clip")), stride=kwargs.pop("stride", 3), **kwargs
         )
         return restorer.restore(noisy, GaussianNoise(sigma))
+    if "flat_tail_rank" in kwargs:
+        # FEPLL's flat-tail approximation of exact gating, with this many eigenvectors.
+        tables = shipped.tables_of(shipped.default_prior())
+        kwargs["gating"] = FlatTailGating(tables, kwargs.pop("flat_tail_rank"))
     if "top_k" in kwargs:
         # The shipped network proposes top_k components, the exact posterior picks one.
         prior = shipped.default_prior()

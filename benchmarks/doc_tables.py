@@ -71,6 +71,20 @@ TABLES = {
         ("sigmas", (25,)),
         ("seconds_at", 25),
     ),
+    "flattail50": (
+        "First 50 photographs, grey, stride 3, one scale: FEPLL's flat-tail gating with "
+        "rank leading eigenvectors against exact gating; mean PSNR, difference to exact",
+        "exact",
+        [
+            ("flattail50.json", "exact s1", "exact"),
+            ("flattail50.json", "flat-tail r8 s1", "flat tail, rank 8"),
+            ("flattail50.json", "flat-tail r16 s1", 'flat tail, rank 16 (gating="flat-tail")'),
+            ("flattail50.json", "flat-tail r32 s1", "flat tail, rank 32"),
+        ],
+        False,
+        ("sigmas", (25, 50)),
+        ("seconds_at", 25),
+    ),
     "clip50": (
         "First 50 photographs, grey, 3 scales: clipping every intermediate estimate to [0, 1]",
         "default (3 scales)",

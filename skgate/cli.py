@@ -325,11 +325,12 @@ def _add_restore_options(parser, sigma_help):
     parser.add_argument("--sigma", default=None, help=sigma_help)
     parser.add_argument(
         "--gating",
-        choices=["exact", "network", "network+exact"],
+        choices=["exact", "network", "network+exact", "flat-tail"],
         default=None,
-        help="exact posterior (best quality, the default), the gating network (fastest) or "
-        "the network's 2 best components re-scored exactly (close to exact, faster); "
-        "measured trade-offs on the documentation's benchmarks page",
+        help="exact posterior (best quality, the default), the gating network (fastest), "
+        "the network's 2 best components re-scored exactly (close to exact, faster) or "
+        "FEPLL's flat-tail approximation of the exact posterior; measured trade-offs on the "
+        "documentation's validation page",
     )
     parser.add_argument(
         "--stride",

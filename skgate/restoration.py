@@ -101,8 +101,11 @@ class EPLLRestorer(BaseEstimator):
     stride : int, default=1
         Distance between patches (1 = every overlapping patch). With ``stride > 1`` the patch
         grid is shifted from one iteration to the next so that no grid pattern remains.
-    gating : {"exact", "network", "network+exact"}, GatingNetwork or Gating, default="exact"
+    gating : {"exact", "network", "network+exact", "flat-tail"}, GatingNetwork or Gating, \
+default="exact"
         How each patch's component is chosen: ``"exact"`` is the full posterior;
+        ``"flat-tail"`` approximates it with each component's leading eigenvectors and a flat
+        tail (:class:`~skgate.gating.FlatTailGating`, faster, a little lower);
         ``"network"`` the shipped gating network (several times faster, a little lower);
         ``"network+exact"`` lets the network propose its 2 best components and the exact
         posterior choose among them (in between). A fitted :class:`~skgate.GatingNetwork`
@@ -189,7 +192,11 @@ class EPLLRestorer(BaseEstimator):
         "betas": ["array-like", None],
         "lam": [Interval(Real, 0, None, closed="neither"), None],
         "stride": [Interval(Integral, 1, None, closed="left")],
-        "gating": [StrOptions({"exact", "network", "network+exact"}), GatingNetwork, Gating],
+        "gating": [
+            StrOptions({"exact", "network", "network+exact", "flat-tail"}),
+            GatingNetwork,
+            Gating,
+        ],
         "clip": [tuple, list, None],
         "max_patches": [Interval(Integral, 1, None, closed="left")],
         "tile_shape": [Interval(Integral, 1, None, closed="left"), tuple, list, None],

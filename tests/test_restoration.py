@@ -281,3 +281,33 @@ def test_noise_estimate_needs_a_few_pixels():
 
     with pytest.raises(ValueError, match="at least 4 pixels"):
         estimate_noise_sigma(np.zeros((3, 40)))
+
+
+def test_flat_tail_gating_is_exact_with_every_eigenvector_but_one(prior, clean):
+    from skgate.gating import ExactGating, FlatTailGating
+
+    tables = tables_of(prior)
+    noisy = clean + 0.1 * np.random.default_rng(7).standard_normal(clean.shape)
+    patches = extract_patches(noisy, 8, stride=2, dtype=np.float32)
+    n_dims = tables.eigvals.shape[1]
+    for noise_var in (0.01, 0.0005):
+        exact = ExactGating(tables).assign(patches, noise_var)
+        # a tail of one eigenvalue is that eigenvalue: the approximation is exact
+        full = FlatTailGating(tables, rank=n_dims - 1).assign(patches, noise_var)
+        assert np.mean(full == exact) > 0.999
+        # fewer eigenvectors agree less, and more rank agrees more
+        agreement = [
+            np.mean(FlatTailGating(tables, rank=r).assign(patches, noise_var) == exact)
+            for r in (4, 16)
+        ]
+        assert agreement[0] < agreement[1] < 1
+    with pytest.raises(ValueError, match="rank"):
+        FlatTailGating(tables, rank=n_dims)
+
+
+def test_flat_tail_gating_by_name_restores_well(clean):
+    noisy = clean + 0.1 * np.random.default_rng(8).standard_normal(clean.shape)
+    exact = denoise_epll(noisy, 0.1, scales=1)
+    flat = denoise_epll(noisy, 0.1, scales=1, gating="flat-tail")
+    assert psnr(clean, flat, data_range=1) > psnr(clean, exact, data_range=1) - 0.5
+    assert psnr(clean, flat, data_range=1) > psnr(clean, noisy, data_range=1) + 5
