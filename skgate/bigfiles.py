@@ -70,6 +70,11 @@ def open_lazy(path, chunks=None):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such image: {path}")
+    if path.suffix.lower() not in TIFF_SUFFIXES + ZARR_SUFFIXES:
+        raise ValueError(
+            f"{path}: a chunked restoration reads .zarr stores and .tif / .tiff files; "
+            "restore other formats without --chunks"
+        )
     if path.suffix.lower() in TIFF_SUFFIXES:
         import tifffile
 

@@ -102,6 +102,10 @@ CASES += [
     ("float beyond [0, 1] into PNG", ["denoise", "f32.tif", "out.png", "--sigma", "0.1"], "float"),
     ("16-bit into JPEG", ["denoise", "g16.png", "out.jpg", "--sigma", "20"], "uint16"),
     ("bilevel image", ["denoise", "bool.tif", "out.tif", "--sigma", "0.1"], "bool"),
+    ("PNG with --chunks", ["denoise", "g.png", "out.zarr", "--chunks", "64"], "zarr"),
+    ("zarr output of a missing store", ["denoise", "none.zarr", "out.zarr"], "none.zarr"),
+    ("chunked output as PNG", ["denoise", "g.png", "out.png", "--chunks", "64"], "out.png"),
+    ("--chunks 0", ["denoise", "g.png", "out.tif", "--chunks", "0"], "--chunks"),
 ]
 CASES += [
     (f"deblur --kernel {spec}", ["deblur", "g.png", "out.png", "--kernel", spec], words)
