@@ -6,15 +6,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def output_folder(path):
+    """The folder a file ``path`` is written into; ``FileNotFoundError`` if it does not
+    exist (checked before any work by the command line, and again when writing)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"output folder does not exist: {folder}")
+    return folder
+
+
 @contextmanager
 def atomic_path(path):
     """Yield a temporary path beside ``path`` (same suffix, so writers pick the format from
     it); on success it replaces ``path`` in one rename, on failure it is removed. A crash
     never leaves a half-written file at ``path``."""
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"output folder does not exist: {folder}")
+    folder = output_folder(path)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=path.suffix)
     os.close(handle)
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import atomic_path
+from ._files import atomic_path, output_folder
 from .imageio import to_dtype
 
 __all__ = [
@@ -104,7 +104,7 @@ def write_lazy(path, restored, like, progress=None):
     dtype = np.dtype(like.dtype)
     out = restored.map_blocks(to_dtype, dtype, dtype=dtype)
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = output_folder(path)
     with ChunkProgress(progress, out.npartitions):
         if path.suffix.lower() in TIFF_SUFFIXES:
             _write_tiff(path, out)

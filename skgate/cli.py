@@ -15,6 +15,7 @@ import numpy as np
 from joblib import parallel_config
 
 from . import __version__
+from ._files import output_folder
 from .bigfiles import is_lazy_path, open_lazy, tiff_chunks, write_lazy
 from .cli_support import (
     DEVELOPER_WARNINGS,
@@ -173,9 +174,7 @@ def _restore_lazy_file(args, likelihood_for):
         raise ValueError(f"output {target}: a chunked restoration writes .zarr, .tif or .tiff")
     if target.is_dir() and not is_lazy_path(target):
         raise ValueError(f"output {target} is a directory, not a file name")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"output folder does not exist: {folder}")
+    output_folder(target)
     if source_path.exists() and target.exists() and source_path.resolve() == target.resolve():
         raise ValueError(f"output {target} is the input, which is read while writing")
     if getattr(args, "add_noise", None) is not None:

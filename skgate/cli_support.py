@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._files import output_folder
 from ._validation import MAX_ABS_VALUE, MIN_SIGMA
 from .imageio import check_writable
 
@@ -54,9 +55,7 @@ def check_model_output(path):
     target = Path(path)
     if target.is_dir():
         raise ValueError(f"-o {path} is a directory, not a file name")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"output folder does not exist: {folder}")
+    folder = output_folder(target)
     if not os.access(folder, os.W_OK):
         raise PermissionError(f"output folder is not writable: {folder}")
 
@@ -91,9 +90,7 @@ def check_output(args):
     if target.is_dir():
         raise ValueError(f"output {target} is a directory, not a file name")
     check_writable(target)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"output folder does not exist: {folder}")
+    output_folder(target)
     if target.exists() and source.exists() and source.resolve() == target.resolve():
         if not args.overwrite:
             raise ValueError(f"output {target} is the input; pass --overwrite to replace it")

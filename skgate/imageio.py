@@ -81,31 +81,24 @@ def to_dtype(image, dtype):
     return np.round(np.clip(image, low, 1.0) * top).astype(dtype)
 
 
+# Every sample type a TIFF holds as it is (tifffile writes them all).
+_TIFF_SAMPLES = (
+    "uint8",
+    "uint16",
+    "uint32",
+    "int8",
+    "int16",
+    "int32",
+    "float16",
+    "float32",
+    "float64",
+)
+
 #: Formats written, and the sample types each holds without loss of range or precision.
 WRITABLE = {
     ".png": ("uint8", "uint16"),
-    ".tif": (
-        "uint8",
-        "uint16",
-        "uint32",
-        "int8",
-        "int16",
-        "int32",
-        "float16",
-        "float32",
-        "float64",
-    ),
-    ".tiff": (
-        "uint8",
-        "uint16",
-        "uint32",
-        "int8",
-        "int16",
-        "int32",
-        "float16",
-        "float32",
-        "float64",
-    ),
+    ".tif": _TIFF_SAMPLES,
+    ".tiff": _TIFF_SAMPLES,
     ".jpg": ("uint8",),
     ".jpeg": ("uint8",),
     ".bmp": ("uint8",),

@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 from .colour import restore_channels
 from .likelihoods import Inpainting
 from .shipped import default_prior
+from .tiles import context_margin
 
 __all__ = ["is_dask_array", "restore_lazy", "lazy_margin", "sample_blocks"]
 
@@ -46,10 +47,7 @@ def _dask_array():
 
 def lazy_margin(restorer, likelihood, patch_size):
     """Context (pixels) each chunk is restored with on every side."""
-    base = 2 * patch_size + likelihood.tile_margin
-    if restorer.tile_margin is not None:
-        base = restorer.tile_margin
-    base = max(base, patch_size)
+    base = context_margin(restorer.tile_margin, likelihood, patch_size)
     # A coarse scale sees twice the distance: its border effects reach twice as far.
     return base * 2 ** (restorer.scales - 1) + restorer.stride - 1
 

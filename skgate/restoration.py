@@ -37,7 +37,7 @@ from .patches import PatchGrid, shifted_offset
 from .prior import GMMPatchPrior
 from .shipped import default_network, default_prior, default_tables_and_gating, tables_of
 from .tables import MixtureTables
-from .tiles import TileLayout, restore_in_tiles
+from .tiles import TileLayout, context_margin, restore_in_tiles
 
 __all__ = ["EPLLRestorer"]
 
@@ -362,11 +362,8 @@ default="exact"
             if effective_n_jobs(self.n_jobs) == 1:
                 return None
             tile_shape = 256
-        if self.tile_margin is None:
-            margin = 2 * patch_size + likelihood.tile_margin
-        else:
-            margin = self.tile_margin
-        margin = -(-max(margin, patch_size) // stride) * stride  # keep grids aligned
+        margin = context_margin(self.tile_margin, likelihood, patch_size)
+        margin = -(-margin // stride) * stride  # keep grids aligned
         layout = TileLayout(shape, tile_shape, margin, align=stride)
         if min(layout.tile_shape) < patch_size:
             # Each tile restores its core plus a margin of at least a patch on every side:

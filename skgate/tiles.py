@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from ._validation import check_positive_int
 
-__all__ = ["Tile", "TileLayout", "restore_in_tiles"]
+__all__ = ["Tile", "TileLayout", "context_margin", "restore_in_tiles"]
 
 # joblib's backends that run on this machine, where more workers than cores cannot help.
 _LOCAL_BACKENDS = {"ThreadingBackend", "LokyBackend", "MultiprocessingBackend", "SequentialBackend"}
@@ -109,6 +109,14 @@ class TileLayout:
 
     def __iter__(self):
         return iter(self._tiles)
+
+
+def context_margin(tile_margin, likelihood, patch_size):
+    """Context (pixels) a window is restored with around its core: ``tile_margin`` if the
+    caller set one, else twice the patch size plus what the likelihood needs (e.g. the blur
+    kernel's reach); never less than a patch. Shared by in-memory tiles and dask chunks."""
+    margin = 2 * patch_size + likelihood.tile_margin if tile_margin is None else tile_margin
+    return max(margin, patch_size)
 
 
 def restore_in_tiles(restore_window, y, likelihood, x0, layout, n_jobs=None, progress=None):
