@@ -18,6 +18,7 @@ import numpy as np
 
 from ._files import atomic_path, output_folder
 from .imageio import to_dtype
+from .lazy import CHUNK_TASK
 
 __all__ = [
     "LazyImage",
@@ -105,7 +106,7 @@ def write_lazy(path, restored, like, progress=None):
     out = restored.map_blocks(to_dtype, dtype, dtype=dtype)
     path = Path(path)
     folder = output_folder(path)
-    with ChunkProgress(progress, out.npartitions):
+    with ChunkProgress(progress, out):
         if path.suffix.lower() in TIFF_SUFFIXES:
             _write_tiff(path, out)
         else:
@@ -167,11 +168,20 @@ def _tiles(out):
                 yield tile
 
 
-class ChunkProgress:
-    """A dask callback that reports each restored chunk to ``progress(done, total)``."""
+def _task_name(key):
+    return str(key[0] if isinstance(key, tuple) else key)
 
-    def __init__(self, progress, total):
-        self.progress, self.total, self.done = progress, total, 0
+
+class ChunkProgress:
+    """A dask callback that reports each restored chunk of the lazy array ``out`` to
+    ``progress(done, total)``. The total counts the restoration tasks in ``out``'s graph,
+    not its output chunks: chunks smaller than the margin are restored merged and
+    rechunked afterwards."""
+
+    def __init__(self, progress, out):
+        self.progress, self.done = progress, 0
+        graph = out.__dask_graph__()
+        self.total = sum(_task_name(key).startswith(CHUNK_TASK) for key in graph)
         self._callback = None
 
     def __enter__(self):
@@ -179,8 +189,7 @@ class ChunkProgress:
             from dask.callbacks import Callback
 
             def posttask(key, result, dsk, state, worker_id):
-                name = str(key[0] if isinstance(key, tuple) else key)
-                if name.startswith("_restore_chunk"):
+                if _task_name(key).startswith(CHUNK_TASK):
                     self.done += 1
                     self.progress(min(self.done, self.total), self.total)
 

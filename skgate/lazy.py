@@ -26,7 +26,10 @@ from .likelihoods import Inpainting
 from .shipped import default_prior
 from .tiles import context_margin
 
-__all__ = ["is_dask_array", "restore_lazy", "lazy_margin", "sample_blocks"]
+__all__ = ["is_dask_array", "restore_lazy", "lazy_margin", "sample_blocks", "CHUNK_TASK"]
+
+#: Key prefix of the graph's per-chunk restoration tasks (progress reporting counts them).
+CHUNK_TASK = "skgate-restore-chunk"
 
 
 def is_dask_array(value):
@@ -178,6 +181,7 @@ def restore_lazy(image, likelihood, restorer, channel_axis=None, mask=None):
         chunks=image.chunks,
         dtype=out_dtype,
         meta=np.empty((0,) * image.ndim, dtype=out_dtype),
+        token=CHUNK_TASK,
     )
     if channel_axis is not None:
         restored = da.moveaxis(restored, -1, channel_axis)

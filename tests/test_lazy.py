@@ -233,3 +233,15 @@ def test_a_custom_prior_travels_fitted_with_the_graph():
     lazy = denoise_epll(da.from_array(NOISY, chunks=48), SIGMA, prior=prior, scales=1, **FAST)
     in_memory = denoise_epll(NOISY, SIGMA, prior=prior, scales=1, tile_shape=48, n_jobs=1, **FAST)
     assert abs(_psnr(lazy.compute(scheduler="processes")) - _psnr(in_memory)) <= 0.01
+
+
+def test_chunk_progress_reaches_its_total_when_small_chunks_are_merged():
+    from skgate.bigfiles import ChunkProgress
+
+    # a last column of 16 pixels is thinner than the margin: it is restored merged
+    lazy = denoise_epll(da.from_array(NOISY, chunks=48), SIGMA, gating="network", scales=1, **FAST)
+    seen = []
+    with ChunkProgress(lambda done, total: seen.append((done, total)), lazy):
+        lazy.compute()
+    assert seen and seen[-1][0] == seen[-1][1]
+    assert [done for done, _ in seen] == list(range(1, len(seen) + 1))
