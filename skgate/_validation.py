@@ -14,13 +14,25 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 
 
+class NumberInterval(Interval):
+    """scikit-learn's ``Interval`` without bools: ``True`` is an ``Integral`` to Python, but
+    never a noise level, a stride or a number of jobs to a user."""
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+    def __str__(self):
+        return f"{super().__str__()} (not a bool)"
+
+
 def _check_number(value, name, interval, caller):
     validate_parameter_constraints({name: [interval]}, {name: value}, caller_name=caller)
 
 
 def check_positive_int(value, name, minimum=1, caller="skgate"):
     """Return ``value`` as an ``int`` after checking it is an integer ``>= minimum``."""
-    _check_number(value, name, Interval(numbers.Integral, minimum, None, closed="left"), caller)
+    interval = NumberInterval(numbers.Integral, minimum, None, closed="left")
+    _check_number(value, name, interval, caller)
     return int(value)
 
 
@@ -35,7 +47,8 @@ def as_float_image(image, name="image"):
     """Float conversion as in scikit-image, for an image of any dimension.
 
     Integer and boolean images go through :func:`skimage.util.img_as_float` (scaled to [0, 1]
-    or [-1, 1]); float32 stays float32; float16 is promoted to float32.
+    or [-1, 1]); float32 stays float32; float16 is promoted to float32, longdouble
+    becomes float64.
     """
     from skimage.util import img_as_float
 
@@ -49,6 +62,8 @@ def as_float_image(image, name="image"):
     arr = img_as_float(arr)
     if arr.dtype == np.float16:
         arr = arr.astype(np.float32)
+    elif arr.dtype not in (np.float32, np.float64):  # longdouble: numpy's BLAS and FFT stop
+        arr = arr.astype(np.float64)
     return arr
 
 
@@ -73,7 +88,7 @@ def check_finite_values(arr, name="image"):
     return arr
 
 
-def check_image_2d(image, name="image", min_shape=None):
+def check_image_2d(image, name="image", min_shape=None, finite=True):
     """Validate a 2-D real, finite image and return it as a float array.
 
     Integer and boolean images are converted with :func:`skimage.util.img_as_float`
@@ -83,12 +98,28 @@ def check_image_2d(image, name="image", min_shape=None):
     arr = _as_array(image, name)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array, got an array with shape {arr.shape}")
-    arr = check_finite_values(as_float_image(arr, name), name)
+    arr = as_float_image(arr, name)
+    if finite:  # False: the caller checks the pixels it uses
+        check_finite_values(arr, name)
     if min_shape is not None and (arr.shape[0] < min_shape[0] or arr.shape[1] < min_shape[1]):
         raise ValueError(
             f"{name} with shape {arr.shape} is smaller than the patch size {min_shape}"
         )
     return arr
+
+
+def check_channel_axis(ndim, channel_axis):
+    """Raise unless ``channel_axis`` (not None) is an integer axis of a 3-D image (``ndim``
+    is the image's)."""
+    if isinstance(channel_axis, (bool, np.bool_)) or not isinstance(channel_axis, numbers.Integral):
+        raise TypeError(f"channel_axis must be an integer or None, got {channel_axis!r}")
+    if ndim != 3:
+        raise ValueError(
+            f"with channel_axis, image must be 3-D (rows, cols, channels), got {ndim} dimensions"
+        )
+    if not -3 <= channel_axis < 3:
+        raise ValueError(f"channel_axis must be an axis of the 3-D image, got {channel_axis}")
+    return int(channel_axis)
 
 
 def check_float_dtype(dtype, name="dtype"):
@@ -102,15 +133,21 @@ def check_float_dtype(dtype, name="dtype"):
     return resolved.type
 
 
+#: Noise levels a likelihood accepts: their squares and reciprocal squares hold in float64.
+#: The tighter float32 bounds apply to sigma relative to the image's data range, checked when
+#: the image is known (:func:`skgate._units.check_unit_sigma`).
+SIGMA_LIMITS = (1e-150, 1e150)
+
+
 def check_noise_level(value, name="sigma", caller="skgate"):
-    """``value`` as a float after checking it is a real number in
-    ``[MIN_SIGMA, MAX_ABS_VALUE]``."""
-    _check_number(value, name, Interval(numbers.Real, 0, None, closed="neither"), caller)
+    """``value`` as a float after checking it is a real number (not a bool) in
+    :data:`SIGMA_LIMITS`."""
+    _check_number(value, name, NumberInterval(numbers.Real, 0, None, closed="neither"), caller)
     value = float(value)
-    if not MIN_SIGMA <= value <= MAX_ABS_VALUE:
+    if not SIGMA_LIMITS[0] <= value <= SIGMA_LIMITS[1]:
         raise ValueError(
-            f"The {name!r} parameter of {caller} must lie in [{MIN_SIGMA:g}, {MAX_ABS_VALUE:g}] "
-            f"(the range float32 patch arithmetic can use; rescale the image), got {value:g}"
+            f"The {name!r} parameter of {caller} must lie in [{SIGMA_LIMITS[0]:g}, "
+            f"{SIGMA_LIMITS[1]:g}], got {value:g}"
         )
     return value
 
@@ -118,7 +155,7 @@ def check_noise_level(value, name="sigma", caller="skgate"):
 def check_real(value, name, allow_zero, caller="skgate"):
     """``value`` as a float after checking it is a finite real number, > 0 or >= 0."""
     closed = "left" if allow_zero else "neither"
-    _check_number(value, name, Interval(numbers.Real, 0, None, closed=closed), caller)
+    _check_number(value, name, NumberInterval(numbers.Real, 0, None, closed=closed), caller)
     return float(value)
 
 

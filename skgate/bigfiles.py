@@ -11,6 +11,8 @@ written to a temporary folder beside it and renamed, a TIFF to a temporary file.
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,7 @@ __all__ = [
     "write_lazy",
     "tiff_chunks",
     "ChunkProgress",
+    "check_lazy_output",
 ]
 
 ZARR_SUFFIXES = (".zarr",)
@@ -97,10 +100,72 @@ def open_lazy(path, chunks=None):
     return LazyImage(image, np.dtype(array.dtype))
 
 
+def _inside(inner, outer):
+    return inner == outer or outer in inner.parents
+
+
+def _is_zarr_array(path):
+    _, zarr = _modules()
+    try:
+        zarr.open_array(str(path), mode="r")
+    except Exception:  # zarr raises several kinds for "not an array here"
+        return False
+    return True
+
+
+def check_lazy_output(source, target, overwrite):
+    """Refuse, before any work, a chunked output that would lose data: one that is, contains
+    or lies inside the input; an existing regular file or folder that is not a zarr array;
+    an existing zarr array without ``overwrite`` (only a zarr array is ever replaced)."""
+    source, target = Path(source), Path(target)
+    if target.suffix.lower() not in ZARR_SUFFIXES + TIFF_SUFFIXES:
+        raise ValueError(f"output {target}: a chunked restoration writes .zarr, .tif or .tiff")
+    output_folder(target)
+    if source.exists():
+        real_source, real_target = source.resolve(), target.resolve()
+        if _inside(real_target, real_source):
+            raise ValueError(f"output {target} is or lies inside the input {source}")
+        if _inside(real_source, real_target):
+            raise ValueError(f"output {target} contains the input {source}")
+    if not (target.exists() or target.is_symlink()):
+        return
+    if target.suffix.lower() in TIFF_SUFFIXES:
+        if not target.is_file():
+            raise ValueError(f"output {target} exists and is not a file")
+        if not overwrite:
+            raise ValueError(f"output {target} exists; pass --overwrite to replace it")
+        return
+    if not target.is_dir() or target.is_symlink():
+        raise ValueError(f"output {target} exists and is not a zarr store (a folder)")
+    if not _is_zarr_array(target):
+        raise ValueError(
+            f"output {target} is a folder that is not a zarr array; nothing is written over it"
+        )
+    if not overwrite:
+        raise ValueError(
+            f"output {target} is an existing zarr array; pass --overwrite to replace it"
+        )
+
+
+@contextmanager
+def _own_workers():
+    """dask's threads for this write, in a pool the caller owns: when the write fails or is
+    interrupted, the chunks being written finish before their temporary files are removed
+    (a worker still writing after the clean-up would leave a hidden file behind)."""
+    import dask
+
+    pool = ThreadPoolExecutor(os.cpu_count() or 1)
+    try:
+        with dask.config.set(scheduler="threads", pool=pool):
+            yield
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def write_lazy(path, restored, like, progress=None):
     """Compute the lazy float ``restored`` chunk by chunk and write it to ``path`` (zarr
     store or tiled TIFF) in the sample type of ``like``; ``progress(done, total)`` after each
-    chunk."""
+    chunk. The caller has checked ``path`` (:func:`check_lazy_output`)."""
     da, _ = _modules()
     dtype = np.dtype(like.dtype)
     out = restored.map_blocks(to_dtype, dtype, dtype=dtype)
@@ -116,9 +181,12 @@ def write_lazy(path, restored, like, progress=None):
 def _write_zarr(path, folder, out, da):
     temporary = Path(tempfile.mkdtemp(dir=folder, prefix=f".{path.name}.", suffix=".partial"))
     try:
-        da.to_zarr(out, str(temporary / "array.zarr"))
+        with _own_workers():
+            da.to_zarr(out, str(temporary / "array.zarr"))
         if path.exists():
-            shutil.rmtree(path)
+            # The old array moves aside first, so that an interruption leaves the old or the
+            # new one under its name, never neither.
+            os.replace(path, temporary / "old.zarr")
         os.replace(temporary / "array.zarr", path)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
@@ -140,7 +208,7 @@ def _write_tiff(path, out):
     heights = out.chunks[0][:-1]
     if any(h % TIFF_TILE for h in heights):
         raise ValueError(f"chunks must be multiples of {TIFF_TILE} rows to write a tiled TIFF")
-    with atomic_path(path) as temporary:
+    with atomic_path(path) as temporary, _own_workers():
         tifffile.imwrite(
             temporary,
             _tiles(out),

@@ -6,6 +6,7 @@ exit code 2, never a traceback.
 
 import argparse
 import os
+import signal
 import sys
 import time
 import warnings
@@ -15,8 +16,7 @@ import numpy as np
 from joblib import parallel_config
 
 from . import __version__
-from ._files import output_folder
-from .bigfiles import is_lazy_path, open_lazy, tiff_chunks, write_lazy
+from .bigfiles import check_lazy_output, is_lazy_path, open_lazy, tiff_chunks, write_lazy
 from .cli_support import (
     DEVELOPER_WARNINGS,
     OneLineParser,
@@ -170,13 +170,7 @@ def _restore_lazy_file(args, likelihood_for):
     """``_restore_file`` for images larger than memory: zarr or tiled TIFF in and out, read,
     restored and written chunk by chunk (:mod:`skgate.bigfiles`)."""
     source_path, target = Path(args.input), Path(args.output)
-    if target.suffix.lower() not in (".zarr", ".tif", ".tiff"):
-        raise ValueError(f"output {target}: a chunked restoration writes .zarr, .tif or .tiff")
-    if target.is_dir() and not is_lazy_path(target):
-        raise ValueError(f"output {target} is a directory, not a file name")
-    output_folder(target)
-    if source_path.exists() and target.exists() and source_path.resolve() == target.resolve():
-        raise ValueError(f"output {target} is the input, which is read while writing")
+    check_lazy_output(source_path, target, args.overwrite)
     if getattr(args, "add_noise", None) is not None:
         raise ValueError("--add-noise works on images in memory, not with --chunks or zarr")
     chunks = args.chunks
@@ -464,9 +458,53 @@ def build_parser():
     return parser
 
 
+class Interrupted(KeyboardInterrupt):
+    """A catchable signal (Ctrl-C, ``kill``, a closed terminal) turned into an exception, so
+    that every ``finally`` clean-up runs; ``signum`` gives the exit code ``128 + signum``."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+# Signals that end a run: each one raises Interrupted where the run is, once.
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _raise_interrupted(signum, frame):
+    # Further signals are ignored while the clean-up runs: a second Ctrl-C must not cut it
+    # short (a temporary file left behind) nor print a traceback from inside it.
+    for other in _STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+class _StopSignals:
+    """Install :func:`_raise_interrupted` for the run (main thread only) and put the previous
+    handlers back afterwards (``main`` is also called from Python, e.g. by the tests)."""
+
+    def __enter__(self):
+        self.saved = {}
+        try:
+            for signum in _STOP_SIGNALS:
+                self.saved[signum] = signal.signal(signum, _raise_interrupted)
+        except ValueError:  # not the main thread: signals stay as they are
+            self.__exit__()
+        return self
+
+    def __exit__(self, *exc):
+        for signum, handler in self.saved.items():
+            signal.signal(signum, handler)
+        self.saved = {}
+        return False
+
+
 def main(argv=None):
-    """Run the command line; every failure is one line on stderr and exit code 2, Ctrl-C one
-    line and exit code 130 (set ``SKGATE_TRACEBACK=1`` to see the traceback instead)."""
+    """Run the command line; every failure is one line on stderr and exit code 2; Ctrl-C,
+    SIGTERM and SIGHUP clean up, print one line and exit with ``128 + signal`` (130 for
+    Ctrl-C). Set ``SKGATE_TRACEBACK=1`` to see the traceback instead."""
     args = build_parser().parse_args(argv)
 
     def one_line_warning(message, category, filename, lineno, file=None, line=None):
@@ -474,20 +512,23 @@ def main(argv=None):
         if not issubclass(category, DEVELOPER_WARNINGS):
             print(f"skgate {args.command}: warning: {message}", file=sys.stderr)
 
-    try:
-        with warnings.catch_warnings():
-            warnings.showwarning = one_line_warning
-            return args.run(args)
-    except KeyboardInterrupt:
-        if os.environ.get("SKGATE_TRACEBACK"):
-            raise
-        print(f"skgate {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        if os.environ.get("SKGATE_TRACEBACK"):
-            raise
-        print(f"skgate {args.command}: error: {one_line(exc)}", file=sys.stderr)
-        return 2
+    with _StopSignals():
+        try:
+            with warnings.catch_warnings():
+                warnings.showwarning = one_line_warning
+                return args.run(args)
+        except KeyboardInterrupt as exc:
+            if os.environ.get("SKGATE_TRACEBACK"):
+                raise
+            signum = getattr(exc, "signum", signal.SIGINT)
+            what = "interrupted" if signum == signal.SIGINT else f"stopped by {exc}"
+            print(f"skgate {args.command}: {what}", file=sys.stderr)
+            return 128 + int(signum)
+        except Exception as exc:
+            if os.environ.get("SKGATE_TRACEBACK"):
+                raise
+            print(f"skgate {args.command}: error: {one_line(exc)}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":

@@ -1,12 +1,11 @@
 """Colour: restoring each channel of an image with the grey prior."""
 
-from numbers import Integral
-
 import numpy as np
 
-from ._validation import as_float_image
+from ._units import check_unit_sigma, infer_units
+from ._validation import as_float_image, check_channel_axis
 
-__all__ = ["restore_channels"]
+__all__ = ["restore_channels", "channel_units"]
 
 # Opponent colour transform (as in CBM3D): luminance and two chroma axes. The rows are
 # orthogonal, so white noise of standard deviation sigma in RGB stays white and independent
@@ -16,12 +15,28 @@ _OPPONENT = np.array([[1.0, 1.0, 1.0], [1.0, 0.0, -1.0], [1.0, -2.0, 1.0]]) / [[
 _OPPONENT_INVERSE = np.linalg.inv(_OPPONENT)
 
 
-def restore_channels(image, likelihood, restorer, channel_axis, progress=None):
+def channel_units(channels, likelihood, data_range=None):
+    """The :class:`~skgate._units.Units` of a ``(M, N, C)`` image seen through
+    ``likelihood``: one data range for all channels, so that the colour balance stays."""
+    observed = [
+        likelihood.observed_values(likelihood.check_observation(channels[..., c]))
+        for c in range(channels.shape[-1])
+    ]
+    return infer_units(
+        np.concatenate([np.ravel(v) for v in observed]),
+        likelihood.sigma,
+        likelihood.constant_gain(),
+        data_range,
+    )
+
+
+def restore_channels(image, likelihood, restorer, channel_axis, progress=None, data_range=None):
     """Restore a grey image, or each channel of a colour one with the same degradation.
 
     Three channels are restored in the opponent colour space (see ``_OPPONENT``), where they
-    are much less correlated than R, G and B; other channel counts one by one. ``progress``
-    is called as ``progress(done, total)`` over all channels."""
+    are much less correlated than R, G and B; other channel counts one by one, all in one
+    data range (``data_range``, or inferred from all channels). ``progress`` is called as
+    ``progress(done, total)`` over all channels."""
     image = as_float_image(image)
     dtype = image.dtype
     if channel_axis is None:
@@ -29,12 +44,16 @@ def restore_channels(image, likelihood, restorer, channel_axis, progress=None):
             raise ValueError(
                 f"image must be 2-D (or pass channel_axis for colour), got shape {image.shape}"
             )
-        return restorer.restore(image, likelihood, progress=progress).astype(dtype, copy=False)
+        restored = restorer.restore(image, likelihood, progress=progress, data_range=data_range)
+        return restored.astype(dtype, copy=False)
     if image.ndim != 3:
         raise ValueError(f"with channel_axis the image must be 3-D, got shape {image.shape}")
-    if not isinstance(channel_axis, Integral) or not -3 <= channel_axis < 3:
-        raise ValueError(f"channel_axis must be an axis of the 3-D image, got {channel_axis}")
+    check_channel_axis(image.ndim, channel_axis)
     channels = np.moveaxis(image, channel_axis, -1).astype(np.float64)
+    units = channel_units(channels, likelihood, data_range)
+    unit_sigma = check_unit_sigma(likelihood.sigma, units)
+    # The missing pixels of an inpainting observation may hold anything (NaN included).
+    channels = np.nan_to_num(units.observation_to_unit(channels), nan=0.0)
     n_channels = channels.shape[-1]
     if n_channels == 3:
         channels = channels @ _OPPONENT.T
@@ -51,8 +70,9 @@ def restore_channels(image, likelihood, restorer, channel_axis, progress=None):
         [
             restorer.restore(
                 channels[..., c],
-                likelihood.with_sigma(likelihood.sigma * gains[c]),
+                likelihood.with_sigma(unit_sigma * gains[c]),
                 progress=channel_progress(c),
+                data_range=1.0,  # the units are the whole image's, chosen above
             )
             for c in range(n_channels)
         ],
@@ -60,4 +80,5 @@ def restore_channels(image, likelihood, restorer, channel_axis, progress=None):
     )
     if n_channels == 3:
         out = out @ _OPPONENT_INVERSE.T
+    out = units.image_from_unit(out)
     return np.moveaxis(out, -1, channel_axis).astype(dtype, copy=False)

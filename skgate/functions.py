@@ -37,11 +37,11 @@ _RESTORER_ARGUMENTS = (
 )
 
 
-def _restore(image, likelihood, restorer, channel_axis):
+def _restore(image, likelihood, restorer, channel_axis, data_range):
     """Every channel restored now, or, for a dask array, a lazy dask array."""
     if is_dask_array(image):
-        return restore_lazy(image, likelihood, restorer, channel_axis)
-    return restore_channels(image, likelihood, restorer, channel_axis)
+        return restore_lazy(image, likelihood, restorer, channel_axis, data_range=data_range)
+    return restore_channels(image, likelihood, restorer, channel_axis, data_range=data_range)
 
 
 def _restorer(arguments):
@@ -69,6 +69,7 @@ def denoise_epll(
     scales=DENOISING_SCALES,
     fusion_weight=None,
     channel_axis=None,
+    data_range=None,
 ):
     """Remove white Gaussian noise with EPLL and a Gaussian-mixture patch prior.
 
@@ -101,6 +102,14 @@ def denoise_epll(
         Axis of colour channels. Three channels are restored with the grey prior in a
         decorrelated opponent colour space (luminance and two chroma channels), other channel
         counts one by one.
+    data_range : float or None, default=None
+        Width of the image's values (as scikit-image's ``data_range``: 1 for images in
+        [0, 1], 255 for floats holding grey levels). The image is restored as if mapped to
+        [0, 1], the prior's units, and mapped back, so any units restore alike. ``None``
+        infers it: the width of the observation's 0.1 to 99.9 percentiles less the noise's
+        spread; an image already in the prior's units keeps them (within [-0.5, 1.5] and
+        at least a grey level wide, or 0.25 to 2 wide anywhere). One range serves every
+        channel.
 
     Returns
     -------
@@ -147,7 +156,7 @@ def denoise_epll(
     if sigma is None:
         sigma = estimate_noise_sigma(image, channel_axis=channel_axis)
     restorer = _restorer(locals())
-    return _restore(image, GaussianNoise(sigma), restorer, channel_axis)
+    return _restore(image, GaussianNoise(sigma), restorer, channel_axis, data_range)
 
 
 def deblur_epll(
@@ -165,6 +174,7 @@ def deblur_epll(
     adapt=0,
     adapt_strength=DEFAULT_STRENGTH,
     channel_axis=None,
+    data_range=None,
 ):
     """Deconvolve a blurred, noisy image with EPLL (periodic boundary).
 
@@ -178,6 +188,7 @@ def deblur_epll(
     sigma : float
         Noise standard deviation.
     prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, adapt_strength, channel_axis
+    data_range
         As in :func:`denoise_epll` (``stride=3`` by default); the default schedule is
         ``betas = 5 * [1, 4, 16, ..., 1024]`` (:meth:`Blur.default_betas`).
 
@@ -208,7 +219,7 @@ def deblur_epll(
     True
     """
     restorer = _restorer(locals())
-    return _restore(image, Blur(kernel, sigma), restorer, channel_axis)
+    return _restore(image, Blur(kernel, sigma), restorer, channel_axis, data_range)
 
 
 def inpaint_epll(
@@ -226,6 +237,7 @@ def inpaint_epll(
     adapt=0,
     adapt_strength=DEFAULT_STRENGTH,
     channel_axis=None,
+    data_range=None,
 ):
     """Fill in missing pixels with EPLL.
 
@@ -239,6 +251,7 @@ def inpaint_epll(
     sigma : float, default=1e-3
         Noise of the observed pixels.
     prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, adapt_strength, channel_axis
+    data_range
         As in :func:`denoise_epll` (``stride=3`` by default); the default schedule is
         ``betas = 50 * 1.25^k``, k = 0..28.
 
@@ -272,6 +285,11 @@ def inpaint_epll(
             raise TypeError("with a dask array mask, the image must be a dask array too")
         # The mask stays lazy: each chunk builds its likelihood from its own window.
         return restore_lazy(
-            image, Inpainting.window(np.ones((1, 1)), sigma), restorer, channel_axis, mask=mask
+            image,
+            Inpainting.window(np.ones((1, 1)), sigma),
+            restorer,
+            channel_axis,
+            mask=mask,
+            data_range=data_range,
         )
-    return _restore(image, Inpainting(mask, sigma), restorer, channel_axis)
+    return _restore(image, Inpainting(mask, sigma), restorer, channel_axis, data_range)

@@ -11,25 +11,36 @@ chunk uses the same grid offsets as an untiled restoration, and chunk borders do
 Nothing is computed until the caller asks; the restorer (with its prior, if not the shipped
 one) is one task of the graph, shipped to each worker once.
 
-dask is an optional dependency (``pip install "skgate[dask]"``).
+dask is an optional dependency (skgate's ``dask`` extra).
 """
 
 import copy
+import math
 import os
 from dataclasses import dataclass
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ._units import check_data_range, check_unit_sigma, infer_units
+from ._validation import as_float_image, check_channel_axis, check_noise_level
 from .colour import restore_channels
-from .likelihoods import Inpainting
+from .likelihoods import LARGEST_FILL_SCALE, Inpainting, Likelihood
 from .shipped import default_prior
 from .tiles import context_margin
 
-__all__ = ["is_dask_array", "restore_lazy", "lazy_margin", "sample_blocks", "CHUNK_TASK"]
+__all__ = ["is_dask_array", "restore_lazy", "lazy_margin", "sample_windows", "CHUNK_TASK"]
 
 #: Key prefix of the graph's per-chunk restoration tasks (progress reporting counts them).
 CHUNK_TASK = "skgate-restore-chunk"
+
+#: Most chunks a lazy restoration takes: beyond, building the graph alone takes minutes
+#: (``da.zeros((10**7, 10**7))`` has millions); such an image wants larger chunks.
+MAX_CHUNKS = 200_000
+
+# How far the inpainting fill reaches (its widest Gaussian, truncated at 4 standard
+# deviations): a chunk sees as much of the mask around it as an in-memory image does.
+_FILL_REACH = int(4 * LARGEST_FILL_SCALE)
 
 
 def is_dask_array(value):
@@ -43,16 +54,35 @@ def _dask_array():
         import dask.array as da
     except ImportError as error:  # pragma: no cover - a dask array implies dask
         raise ImportError(
-            'restoring a dask array needs dask: pip install "skgate[dask]"'
+            "restoring a dask array needs dask: pip install dask[array] (or skgate's dask extra)"
         ) from error
     return dask, da
 
 
-def lazy_margin(restorer, likelihood, patch_size):
-    """Context (pixels) each chunk is restored with on every side."""
+def _effective_scales(restorer, shape, patch_size):
+    """The scales a restoration of ``shape`` really uses: the coarse restorations stop when
+    the averaged image would be smaller than a patch."""
+    scales, side = 1, min(shape)
+    while scales < restorer.scales and side // 2 >= patch_size:
+        side //= 2
+        scales += 1
+    return scales
+
+
+def lazy_margin(restorer, likelihood, patch_size, shape=None, fill=False):
+    """Context (pixels) each chunk is restored with on every side (``fill``: plus the reach
+    of the inpainting fill)."""
     base = context_margin(restorer.tile_margin, likelihood, patch_size)
+    scales = restorer.scales if shape is None else _effective_scales(restorer, shape, patch_size)
     # A coarse scale sees twice the distance: its border effects reach twice as far.
-    return base * 2 ** (restorer.scales - 1) + restorer.stride - 1
+    return base * 2 ** (scales - 1) + restorer.stride - 1 + (_FILL_REACH if fill else 0)
+
+
+def _check_mask_values(mask):
+    """A chunk of a lazy mask: only 0 and 1 (checked when the chunk is computed)."""
+    if mask.dtype != bool and not np.isin(mask, (0, 1)).all():
+        raise ValueError("mask must be boolean (or contain only 0 and 1)")
+    return mask.astype(bool, copy=False)
 
 
 @dataclass(frozen=True)
@@ -64,36 +94,46 @@ class _Block:
     channels: bool
     depth: int
     stride: int
-    mask_sigma: float | None
+    masked: bool
     blas_threads: int
 
-    def restore(self, block, *mask_block, block_info=None):
+    def restore(self, block, *mask_block, units, block_info=None):
         location = block_info[None]["array-location"]
         (r0, r1), (c0, c1) = location[0], location[1]
         top, left = max(0, r0 - self.depth), max(0, c0 - self.depth)
         # Start the window on the global patch lattice (multiples of the stride).
         shift_r, shift_c = (-top) % self.stride, (-left) % self.stride
-        window = block[shift_r:, shift_c:]
+        window = as_float_image(block[shift_r:, shift_c:])
+        dtype = window.dtype
         top, left = top + shift_r, left + shift_c
         rows = slice(top, top + window.shape[0])
         cols = slice(left, left + window.shape[1])
-        if self.mask_sigma is not None:
-            mask = mask_block[0][shift_r:, shift_c:] > 0
-            likelihood = Inpainting.window(mask, self.mask_sigma)
+        unit_sigma = check_unit_sigma(self.likelihood.sigma, units)
+        if self.masked:
+            mask = _check_mask_values(mask_block[0][shift_r:, shift_c:])
+            likelihood = Inpainting.window(mask, unit_sigma)
         else:
-            likelihood = self.likelihood.tile((rows, cols))
+            likelihood = self.likelihood.tile((rows, cols)).with_sigma(unit_sigma)
+        if isinstance(likelihood, Inpainting) and not likelihood.mask.any():
+            raise ValueError(
+                f"the chunk at rows {r0}:{r1}, columns {c0}:{c1} lies in a hole wider than its "
+                f"context ({self.depth} pixels): inpaint in memory or with larger chunks"
+            )
+        window = np.nan_to_num(units.observation_to_unit(window), nan=0.0)
         # Chunks run in parallel on the scheduler's workers: BLAS gets each one's share of
         # the cores, so that workers x threads never exceed them.
         with threadpool_limits(limits=self.blas_threads):
             restored = restore_channels(
-                window, likelihood, self.restorer, -1 if self.channels else None
+                window, likelihood, self.restorer, -1 if self.channels else None, data_range=1.0
             )
+        restored = units.image_from_unit(restored).astype(dtype, copy=False)
         return restored[r0 - top : r1 - top, c0 - left : c1 - left]
 
 
 def _with_chunks_at_least(array, depth, axes):
     """``array`` rechunked where a chunk along a spatial axis is smaller than ``depth``
-    (dask's overlap needs every neighbour to hold the whole margin)."""
+    (dask's overlap needs every neighbour to hold the whole margin); an axis no longer than
+    ``depth`` becomes one chunk."""
     new = list(array.chunks)
     for axis in axes:
         chunks = array.chunks[axis]
@@ -110,17 +150,63 @@ def _with_chunks_at_least(array, depth, axes):
     return array.rechunk(tuple(new)) if new != list(array.chunks) else array
 
 
-def restore_lazy(image, likelihood, restorer, channel_axis=None, mask=None):
+def _check_lazy_image(image, channel_axis):
+    if image.ndim != (2 if channel_axis is None else 3):
+        raise ValueError(
+            f"image must be 2-D (or 3-D with channel_axis), got a dask array of shape {image.shape}"
+        )
+    if image.dtype.kind not in "biuf":
+        raise TypeError(f"image must be real numbers, got dtype {image.dtype}")
+    if any(math.isnan(c) for chunks in image.chunks for c in chunks):
+        raise ValueError("image has unknown chunk sizes: call image.compute_chunk_sizes() first")
+    if image.npartitions > MAX_CHUNKS:
+        raise ValueError(
+            f"image has {image.npartitions} chunks, more than the {MAX_CHUNKS} a lazy "
+            "restoration takes: rechunk it to larger chunks (thousands of pixels per side)"
+        )
+    if channel_axis is not None:
+        check_channel_axis(image.ndim, channel_axis)
+
+
+def _lazy_mask(mask, sigma, shape, da):
+    """The inpainting mask of a lazy restoration, checked now as far as it can be without
+    computing it: a numpy mask fully, a dask one for its shape and type (its values when
+    each chunk is computed)."""
+    check_noise_level(sigma, "sigma", caller="inpaint_epll")
+    if is_dask_array(mask):
+        if mask.ndim != 2 or mask.dtype.kind not in "biuf":
+            raise ValueError(
+                f"mask must be a 2-D boolean array, got a dask array {mask.dtype} {mask.shape}"
+            )
+    else:
+        mask = da.from_array(Inpainting(mask, sigma).mask)
+    if mask.shape != shape:
+        raise ValueError(f"mask has shape {mask.shape}, the image {shape}")
+    return mask
+
+
+def _units_of_windows(*windows, sigma, gain, data_range):
+    """The units of a whole lazy image from a sample of its windows (one task, computed
+    with the first chunk and shared by all)."""
+    values = as_float_image(np.concatenate([np.ravel(w) for w in windows]))
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        raise ValueError("image has no finite value in the sampled windows")
+    return infer_units(values, sigma, gain, data_range)
+
+
+def restore_lazy(image, likelihood, restorer, channel_axis=None, mask=None, data_range=None):
     """The lazy restoration of the dask array ``image``: a dask array of the same shape,
-    chunks and float dtype, computed chunk by chunk with overlap.
+    chunks and float dtype, computed chunk by chunk with overlap. Everything that can be
+    checked without computing the image is checked here, at the call.
 
     Parameters
     ----------
     image : dask.array.Array
         Grey ``(M, N)``, or colour with ``channel_axis``.
     likelihood : Likelihood
-        The degradation, which must support tiles (``likelihood.tile(window)``); ignored when
-        ``mask`` is given.
+        The degradation, which must support tiles (``likelihood.tile(window)``); with
+        ``mask``, only its ``sigma`` is used.
     restorer : EPLLRestorer
         How each chunk is restored (its ``tile_shape`` and ``n_jobs`` are not used: the
         chunks are the tiles, and the dask scheduler runs them).
@@ -128,38 +214,49 @@ def restore_lazy(image, likelihood, restorer, channel_axis=None, mask=None):
     mask : dask.array.Array or ndarray or None
         For inpainting: the observed pixels, ``(M, N)``, chunked like the image (rechunked
         if it is not); each chunk gets ``Inpainting`` on its own window of the mask.
+    data_range : float or None
+        As in :meth:`EPLLRestorer.restore`; inferred from a sample of the image's windows.
     """
     dask, da = _dask_array()
-    if image.ndim != (2 if channel_axis is None else 3):
-        raise ValueError(
-            f"image must be 2-D (or 3-D with channel_axis), got a dask array of shape {image.shape}"
-        )
-    if image.dtype.kind not in "biuf":
-        raise TypeError(f"image must be real numbers, got dtype {image.dtype}")
+    if not isinstance(likelihood, Likelihood):
+        raise TypeError(f"likelihood must be a Likelihood, got {type(likelihood).__name__}")
+    restorer._validate_params()
+    _check_lazy_image(image, channel_axis)
     given_chunks = image.chunks
     if channel_axis is not None:
-        if not -3 <= channel_axis < 3:
-            raise ValueError(f"channel_axis must be an axis of the 3-D image, got {channel_axis}")
         image = da.moveaxis(image, channel_axis, -1).rechunk({2: -1})
-    out_dtype = np.float32 if image.dtype in (np.float16, np.float32) else np.float64
-    patch_size = (restorer.prior if restorer.prior is not None else default_prior()).patch_size
-    depth = lazy_margin(restorer, likelihood, patch_size)
+    prior = restorer.prior if restorer.prior is not None else default_prior()
+    patch_size = prior.patch_size
     if min(image.shape[:2]) < patch_size:
         raise ValueError(f"image of shape {image.shape} is smaller than the patch size")
+    inpainting = mask is not None or isinstance(likelihood, Inpainting)
+    if mask is not None:
+        mask = _lazy_mask(mask, likelihood.sigma, image.shape[:2], da)
+    if mask is None:
+        likelihood.tile((slice(0, 1), slice(0, 1)))  # no tiles: fails now, not at compute
+    restorer._check_clip()
+    restorer._models(restorer.prior)  # bad gating fails now
+    check_data_range(data_range)
+    # The data range needs the pixels: it is one lazy task, from a sample of the image.
+    units = dask.delayed(_units_of_windows, pure=True)(
+        *_window_slices(image),
+        sigma=likelihood.sigma,
+        gain=likelihood.constant_gain(),
+        data_range=data_range,
+    )
+    depth = lazy_margin(restorer, likelihood, patch_size, image.shape[:2], fill=inpainting)
     image = _with_chunks_at_least(image, depth, (0, 1))
-    mask_sigma = None
     arrays = [image]
     if mask is not None:
-        mask_sigma = likelihood.sigma
-        mask = mask if is_dask_array(mask) else da.from_array(np.asarray(mask))
-        if mask.shape != image.shape[:2]:
-            raise ValueError(f"mask has shape {mask.shape}, the image {image.shape[:2]}")
         arrays.append(mask.rechunk(image.chunks[:2]))
-    spatial_depth = {0: depth, 1: depth} | ({2: 0} if image.ndim == 3 else {})
+    # An axis in one chunk has no neighbour to borrow from.
+    spatial_depth = {axis: depth if len(image.chunks[axis]) > 1 else 0 for axis in (0, 1)}
     grown = [
         da.overlap.overlap(
             a, depth={k: v for k, v in spatial_depth.items() if k < a.ndim}, boundary="none"
         )
+        if any(spatial_depth.values())
+        else a
         for a in arrays
     ]
     cores = os.cpu_count() or 1
@@ -170,14 +267,16 @@ def restore_lazy(image, likelihood, restorer, channel_axis=None, mask=None):
         image.ndim == 3,
         depth,
         restorer.stride,
-        mask_sigma,
+        mask is not None,
         blas_threads,
     )
+    out_dtype = np.float32 if image.dtype in (np.float16, np.float32) else np.float64
     task = dask.delayed(block, pure=True)
     restored = da.map_blocks(
         _restore_chunk,
         *grown,
         task,
+        units=units,
         chunks=image.chunks,
         dtype=out_dtype,
         meta=np.empty((0,) * image.ndim, dtype=out_dtype),
@@ -194,15 +293,35 @@ def _untiled(restorer):
     return copy.copy(restorer).set_params(tile_shape=None, n_jobs=1)
 
 
-def _restore_chunk(*blocks, block_info=None):
+def _restore_chunk(*blocks, units, block_info=None):
     *pixels, task = blocks
-    return task.restore(*pixels, block_info=block_info)
+    return task.restore(*pixels, units=units, block_info=block_info)
 
 
-def sample_blocks(image, n_blocks=8):
-    """Up to ``n_blocks`` chunks of a dask array spread over its chunk grid (deterministic),
-    as numpy arrays: for statistics of the whole image without reading all of it."""
-    grid = image.numblocks
-    total = int(np.prod(grid))
-    picks = np.unique(np.linspace(0, total - 1, min(n_blocks, total)).round().astype(int))
-    return [np.asarray(image.blocks[np.unravel_index(k, grid)].compute()) for k in picks]
+#: Side of the windows :func:`sample_windows` reads.
+SAMPLE_SIDE = 256
+
+
+def _window_slices(image, n_windows=8, side=SAMPLE_SIDE):
+    """Up to ``n_windows`` windows of ``side`` pixels (fewer, or smaller, on a small image)
+    spread along the diagonal and anti-diagonal of a dask array, still lazy."""
+    rows, cols = image.shape[:2]
+    h, w = min(side, rows), min(side, cols)
+    n = max(1, min(n_windows, (rows * cols) // (h * w)))
+    fractions = np.linspace(0, 1, (n + 1) // 2 + 1)
+    corners = set()
+    for k, f in enumerate(fractions):
+        top = int(round(f * (rows - h)))
+        corners.add((top, int(round(f * (cols - w)))))
+        if len(corners) < n and k % 2:
+            corners.add((top, int(round((1 - f) * (cols - w)))))
+    corners = sorted(corners)[:n]
+    return [image[top : top + h, left : left + w] for top, left in corners]
+
+
+def sample_windows(image, n_windows=8, side=SAMPLE_SIDE):
+    """Up to ``n_windows`` windows of ``side`` pixels (fewer, or smaller, on a small image)
+    spread over a dask array, as numpy arrays: for statistics of the whole image without
+    reading all of it, whatever its chunks."""
+    _, da = _dask_array()
+    return [np.asarray(w) for w in da.compute(*_window_slices(image, n_windows, side))]

@@ -33,7 +33,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ._validation import MIN_SIGMA, check_finite_values, check_image_2d, check_noise_level
 
 # Widest Gaussian (pixels) of the inpainting fill; beyond it the nearest filled pixel is used.
-_LARGEST_FILL_SCALE = 32.0
+LARGEST_FILL_SCALE = 32.0
 
 __all__ = ["Likelihood", "GaussianNoise", "Blur", "Inpainting"]
 
@@ -99,6 +99,18 @@ class Likelihood(ABC):
     def check_observation(self, y):
         """Validate the observation and return it as a float image."""
         return check_image_2d(y, name="image")
+
+    # -- units (images in any units are restored as if in [0, 1]: skgate._units)
+    def observed_values(self, y):
+        """The values of ``y`` that observe the image (all of them by default), from which
+        the restorer infers the image's data range."""
+        return y
+
+    def constant_gain(self):
+        """``g`` such that a constant image ``c`` is observed as ``g * c`` (where observed),
+        or None where that does not hold or is not known: the restorer then maps images in
+        other units to [0, 1] by scale only, without an offset."""
+        return None
 
     def image_shape(self, y):
         """Shape of the image ``x`` behind observation ``y``; ``y.shape`` by default (a
@@ -236,6 +248,9 @@ class GaussianNoise(Likelihood):
     def solve(self, y, patch_sum, coverage, lam, beta, x0=None):
         return (lam * y + beta * patch_sum) / (lam + beta * coverage)
 
+    def constant_gain(self):
+        return 1.0
+
     def tile(self, window):
         return self
 
@@ -288,10 +303,18 @@ class Inpainting(Likelihood):
         self._weights = self.mask.astype(np.float64)
 
     def check_observation(self, y):
-        y = super().check_observation(y)
+        # The missing pixels are ignored, whatever they hold (NaN included).
+        y = check_image_2d(y, name="image", finite=False)
         if y.shape != self.mask.shape:
             raise ValueError(f"mask shape {self.mask.shape} does not match image shape {y.shape}")
-        return y
+        y = np.where(self.mask, y, 0.0).astype(y.dtype, copy=False)
+        return check_finite_values(y, "image")
+
+    def observed_values(self, y):
+        return np.asarray(y)[self.mask]
+
+    def constant_gain(self):
+        return 1.0
 
     def forward(self, x):
         return np.asarray(x) * self._weights
@@ -312,7 +335,7 @@ class Inpainting(Likelihood):
         scale = 1.0
         # Bounded: a mask with a few observed pixels in a large image never reaches the
         # threshold, and ever wider filters would grow without end.
-        while missing.any() and scale <= _LARGEST_FILL_SCALE:
+        while missing.any() and scale <= LARGEST_FILL_SCALE:
             weight = ndimage.gaussian_filter(self._weights, scale, mode="reflect")
             filled = ndimage.gaussian_filter(y, scale, mode="reflect")
             ready = missing & (weight > 1e-3)
@@ -440,6 +463,9 @@ class Blur(Likelihood):
         y = super().check_observation(y)
         self._otf_for(y.shape)
         return y
+
+    def constant_gain(self):
+        return float(self.kernel.sum())
 
     def forward(self, x):
         x = np.asarray(x, dtype=np.float64)

@@ -1,11 +1,9 @@
 """Estimating the level of white Gaussian noise in an image."""
 
-import numbers
-
 import numpy as np
 
-from ._validation import as_float_image, check_finite_values
-from .lazy import is_dask_array, sample_blocks
+from ._validation import as_float_image, check_channel_axis, check_finite_values
+from .lazy import is_dask_array, sample_windows
 
 __all__ = ["estimate_noise_sigma"]
 
@@ -80,25 +78,32 @@ def estimate_noise_sigma(image, *, channel_axis=None):
     0.1
     """
     if is_dask_array(image):
-        # Once for the whole image, from a sample of its chunks (never all of it).
-        blocks = sample_blocks(image)
-        estimates = [estimate_noise_sigma(block, channel_axis=channel_axis) for block in blocks]
+        # Once for the whole image, from a sample of its windows (never all of it; the
+        # windows are large whatever the chunks).
+        last = None
+        if channel_axis is not None:
+            check_channel_axis(image.ndim, channel_axis)
+            import dask.array as da
+
+            image, last = da.moveaxis(image, channel_axis, -1), -1
+        windows = sample_windows(image)
+        estimates = [estimate_noise_sigma(window, channel_axis=last) for window in windows]
         return float(np.median(estimates))
     image = as_float_image(image)
     if channel_axis is None and image.ndim != 2:
         raise ValueError(f"image must be 2-D (or pass channel_axis), got shape {image.shape}")
     if channel_axis is not None:
-        if image.ndim != 3:
-            raise ValueError(
-                f"with channel_axis, image must be 3-D (rows, cols, channels), got shape "
-                f"{image.shape}"
-            )
-        if isinstance(channel_axis, bool) or not isinstance(channel_axis, numbers.Integral):
-            raise TypeError(f"channel_axis must be an integer or None, got {channel_axis!r}")
-        if not -3 <= channel_axis < 3:
-            raise ValueError(f"channel_axis must be an axis of the 3-D image, got {channel_axis}")
+        check_channel_axis(image.ndim, channel_axis)
     check_finite_values(image, "image")
     channels = [image] if channel_axis is None else list(np.moveaxis(image, channel_axis, 0))
     sigma = float(np.mean([_wavelet_noise_sigma(channel) for channel in channels]))
-    # A noise-free (e.g. constant) image gives 0 or NaN, which no likelihood accepts.
-    return sigma if np.isfinite(sigma) and sigma > 1e-4 else 1e-4
+    # A noise-free (e.g. constant) image gives 0, which no likelihood accepts: the floor is
+    # relative to the image's own range, so that the estimate scales with the image (an
+    # absolute floor overrode the estimate on images in units of 1e-3 or smaller).
+    spread = float(np.ptp(image))
+    floor = _RELATIVE_FLOOR * (spread if spread > 0 else max(float(np.max(np.abs(image))), 1.0))
+    return sigma if np.isfinite(sigma) and sigma > floor else floor
+
+
+# The smallest estimate, relative to the image's range (1e-4 of an image in [0, 1]).
+_RELATIVE_FLOOR = 1e-4

@@ -22,9 +22,11 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._units import UNIT, check_unit_sigma, infer_units
+from ._validation import NumberInterval as Interval
 from ._validation import check_finite_values, check_image_2d
 from .adaptation import DEFAULT_STRENGTH, adapt_prior
 from .contracts import check_initial_estimate, check_labels, check_likelihood, check_solution
@@ -91,11 +93,14 @@ class EPLLRestorer(BaseEstimator):
     prior : GMMPatchPrior or None, default=None
         A fitted prior; ``None`` uses the shipped default (:func:`skgate.load_default_prior`).
     betas : sequence of float or None, default=None
-        Penalties of the splitting, one iteration each; ``None`` takes the likelihood's tuned
+        Penalties of the splitting, one iteration each, in the image's units (they weigh
+        squared differences of its values: for floats in 0..255, values tuned on [0, 1]
+        images divided by 255^2); ``None`` takes the likelihood's tuned
         schedule (``Likelihood.default_betas``; for denoising ``[1, 4, 8, 16, 32] /
         sigma^2``, chosen on the validation set: :doc:`/validation`).
     lam : float or None, default=None
-        Weight of the data term; ``None`` takes ``Likelihood.default_lam`` (``p^2 / sigma^2``).
+        Weight of the data term, in the image's units as ``betas``; ``None`` takes
+        ``Likelihood.default_lam`` (``p^2 / sigma^2``).
         The patch term weighs the average of the patch estimates covering a pixel as ``p^2``
         patches (Zoran & Weiss's code), so ``lam`` means the same for every stride.
     stride : int, default=1
@@ -201,7 +206,7 @@ default="exact"
         "max_patches": [Interval(Integral, 1, None, closed="left")],
         "tile_shape": [Interval(Integral, 1, None, closed="left"), tuple, list, None],
         "tile_margin": [Interval(Integral, 0, None, closed="left"), None],
-        "n_jobs": [Integral, None],
+        "n_jobs": [Interval(Integral, None, None, closed="neither"), None],
         "adapt": [Interval(Integral, 0, None, closed="left")],
         "adapt_strength": [Interval(Real, 0, None, closed="neither")],
         "scales": [Interval(Integral, 1, None, closed="left")],
@@ -247,50 +252,85 @@ default="exact"
             raise ValueError("prior must have an integer patch_size to restore images")
         return prior
 
-    def restore(self, image, likelihood, *, x0=None, callback=None, progress=None):
+    def restore(self, image, likelihood, *, x0=None, callback=None, progress=None, data_range=None):
         """Restore ``image`` degraded as described by ``likelihood``.
 
         Parameters
         ----------
         image : (M, N) array_like
             The observation ``y`` (float; integers are converted as by
-            :func:`skimage.util.img_as_float`).
+            :func:`skimage.util.img_as_float`), in any units: it is restored as if mapped to
+            [0, 1] (the prior's units) by ``data_range``, and the result mapped back.
         likelihood : Likelihood
-            The degradation model.
+            The degradation model, its ``sigma`` in the units of ``image``.
         x0 : (M, N) array_like or None
             Starting estimate; ``None`` takes ``likelihood.initial_estimate(y)``.
         callback : callable or None
             Called as ``callback(iteration, beta, x)`` after every image step (untiled
-            restoration only).
+            restoration only; ``x`` and ``beta`` in the units of ``image``).
         progress : callable or None
             Called as ``progress(done, total)`` after every iteration, or every tile when
             restoring in tiles, e.g. for a progress bar.
+        data_range : float or None, default=None
+            The width of the image's values (scikit-image's ``data_range``: 1 for images in
+            [0, 1], 255 for floats holding grey levels). ``None`` infers it from the
+            observation: the width of its 0.1 to 99.9 percentiles less the noise's spread;
+            an image already in the prior's units keeps them (within [-0.5, 1.5] and at
+            least a grey level wide, or 0.25 to 2 wide anywhere).
 
         Returns
         -------
         x : (M, N) ndarray of float64
-            The restored image.
+            The restored image, in the units of ``image``.
         """
         if not isinstance(likelihood, Likelihood):
             raise TypeError(f"likelihood must be a Likelihood, got {type(likelihood).__name__}")
         self._validate_params()
         if is_dask_array(image):
-            if callback is not None or x0 is not None:
-                raise ValueError("x0 and callback are not supported for a dask array image")
-            return restore_lazy(image, likelihood, self)
+            if callback is not None or x0 is not None or progress is not None:
+                raise ValueError(
+                    "x0, callback and progress are not supported for a dask array image (the "
+                    "result is lazy: watch its computation with dask's diagnostics)"
+                )
+            return restore_lazy(image, likelihood, self, data_range=data_range)
         if self.prior is not None:
             check_is_fitted(self.prior)
         y = likelihood.check_observation(image)
         if not isinstance(y, np.ndarray) or y.dtype.kind != "f":
             raise TypeError("likelihood.check_observation must return a float ndarray")
         check_finite_values(y, "image")
-        return self._restore_observation(y, likelihood, x0, callback, progress, warn=True)
+        units = infer_units(
+            likelihood.observed_values(y),
+            likelihood.sigma,
+            likelihood.constant_gain(),
+            data_range,
+        )
+        unit_likelihood = likelihood.with_sigma(check_unit_sigma(likelihood.sigma, units))
+        if x0 is not None:
+            x0 = units.image_to_unit(check_image_2d(x0, name="x0").astype(np.float64))
+        if callback is not None and not units.is_identity:
+            user_callback = callback
+
+            def callback(iteration, beta, x):
+                user_callback(iteration, beta / units.scale**2, units.image_from_unit(x))
+
+        x = self._restore_observation(
+            units.observation_to_unit(y.astype(np.float64, copy=False)),
+            unit_likelihood,
+            x0,
+            callback,
+            progress,
+            warn=True,
+            units=units,
+        )
+        return units.image_from_unit(x)
 
     def _restore_observation(
-        self, y, likelihood, x0=None, callback=None, progress=None, warn=False
+        self, y, likelihood, x0=None, callback=None, progress=None, warn=False, units=UNIT
     ):
-        """:meth:`restore` after the checks of the caller's own input (the coarse scales
-        come here directly, with ``warn=False``: a warning about the input is given once)."""
+        """:meth:`restore` after the checks of the caller's own input, on the observation in
+        [0, 1] units (``units`` maps the user's ``clip`` there); the coarse scales come here
+        directly, with ``warn=False``: a warning about the input is given once."""
         prior = self._resolved_prior()
         p = prior.patch_size
         shape = check_likelihood(likelihood, y)
@@ -303,9 +343,14 @@ default="exact"
             prior=self.prior,
             stride=self.stride,
             max_patches=self.max_patches,
-            betas=_check_betas(likelihood.default_betas() if self.betas is None else self.betas),
-            lam=float(likelihood.default_lam(p) if self.lam is None else self.lam),
-            clip=self._check_clip(),
+            # Penalties given by the user are in the image's units: x = scale * x_unit.
+            betas=(
+                likelihood.default_betas()
+                if self.betas is None
+                else _check_betas(self.betas) * units.scale**2
+            ),
+            lam=float(likelihood.default_lam(p) if self.lam is None else self.lam * units.scale**2),
+            clip=self._check_clip(units),
             passes=self.adapt,
             strength=float(self.adapt_strength),
         )
@@ -323,7 +368,7 @@ default="exact"
             raise ValueError("callback is only called in untiled restoration; use progress")
         # The coarse scales first: a bad likelihood fails before the long fine restoration,
         # and progress reaches its end with the last (fine) iteration.
-        coarse = self._restore_coarse(y, likelihood, p)
+        coarse = self._restore_coarse(y, likelihood, p, units)
         if layout is None:
             x = self._iterate(y, likelihood, x, settings, callback, progress)
         else:
@@ -336,11 +381,13 @@ default="exact"
                 else self.fusion_weight
             )
             x = fuse(x, coarse, weight)
+            if settings.clip is not None:  # the fused image too, not only each scale's
+                x = np.clip(x, *settings.clip)
         if not np.all(np.isfinite(x)):  # every step is checked; this is the last guard
             raise FloatingPointError("the restoration produced NaN or infinite values")
         return x
 
-    def _restore_coarse(self, y, likelihood, patch_size):
+    def _restore_coarse(self, y, likelihood, patch_size, units):
         """The restoration of the 2x2-averaged observation with one scale less, or None with
         one scale, or when the averaged image would be smaller than a patch."""
         if self.scales == 1:
@@ -352,7 +399,7 @@ default="exact"
         if min(y.shape) // 2 < patch_size:
             return None
         coarser = EPLLRestorer(**{**self.get_params(deep=False), "scales": self.scales - 1})
-        return coarser._restore_observation(downsample(y), coarse_likelihood)
+        return coarser._restore_observation(downsample(y), coarse_likelihood, units=units)
 
     def _tile_layout(self, shape, likelihood, patch_size, stride):
         if self.n_jobs == 0:
@@ -451,7 +498,8 @@ default="exact"
                 progress(iteration + 1, total)
         return x
 
-    def _check_clip(self):
+    def _check_clip(self, units=UNIT):
+        """``clip`` checked, in the [0, 1] units of the restoration."""
         if self.clip is None:
             return None
         try:
@@ -460,7 +508,7 @@ default="exact"
             raise ValueError(f"clip must be (low, high), two numbers, got {self.clip!r}") from None
         if not low < high:
             raise ValueError(f"clip must be (low, high) with low < high, got {self.clip}")
-        return low, high
+        return float(units.image_to_unit(low)), float(units.image_to_unit(high))
 
     @staticmethod
     def _estimate_patches(x, grid, gating, tables, noise_var, max_patches):

@@ -50,6 +50,7 @@ FAST = {"stride": 4, "betas": [100.0]}
 IMAGE = np.random.default_rng(0).random((20, 20))
 COLOUR = np.random.default_rng(1).random((20, 20, 3))
 MASK = np.random.default_rng(2).random((20, 20)) > 0.3
+MASK[3, 4] = True  # the bad values of BAD_IMAGES sit at an observed pixel
 KERNEL = np.full((3, 3), 1 / 9)
 ANY_ERROR = (TypeError, ValueError)
 
