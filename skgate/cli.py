@@ -33,7 +33,7 @@ from .colour import restore_channels
 from .functions import DENOISING_SCALES
 from .imageio import ImageFile, output_dtype, read_image, write_image
 from .kernels import parse_kernel
-from .lazy import restore_lazy
+from .lazy import restore_lazy, smallest_chunk
 from .likelihoods import Blur, GaussianNoise, Inpainting
 from .models import (
     default_prior_path,
@@ -173,12 +173,7 @@ def _restore_lazy_file(args, likelihood_for):
     check_lazy_output(source_path, target, args.overwrite)
     if getattr(args, "add_noise", None) is not None:
         raise ValueError("--add-noise works on images in memory, not with --chunks or zarr")
-    chunks = args.chunks
-    if target.suffix.lower() != ".zarr":
-        chunks = tiff_chunks(chunks or DEFAULT_CHUNKS)
-    elif chunks is None and not is_lazy_path(source_path):
-        chunks = DEFAULT_CHUNKS
-    source = open_lazy(source_path, chunks)
+    source = open_lazy(source_path)  # the store's own chunks, until the side is chosen
     if target.suffix.lower() != ".zarr":
         output_dtype(target, source)
     likelihood = likelihood_for(source)
@@ -190,6 +185,13 @@ def _restore_lazy_file(args, likelihood_for):
         adapt=args.adapt,
         scales=getattr(args, "scales", 1),
     )
+    side = _chunk_side(
+        args, source, target, smallest_chunk(restorer, likelihood, source.image.shape)
+    )
+    if side is not None:
+        source.image = source.image.rechunk(
+            (side, side) + ((-1,) if source.image.ndim == 3 else ())
+        )
     tic = time.perf_counter()
     restored = restore_lazy(source.image, likelihood, restorer, source.channel_axis)
     write_lazy(target, restored, source, progress=Progress(args.command, quiet=args.quiet))
@@ -200,6 +202,30 @@ def _restore_lazy_file(args, likelihood_for):
             f"{time.perf_counter() - tic:.1f} s)"
         )
     return 0
+
+
+def _chunk_side(args, source, target, smallest):
+    """The chunk side of a chunked restoration, or None for the store's own chunks:
+    ``--chunks``, else the default for inputs not chunked already; at least ``smallest``
+    (tiny chunks spend their time on context and on overhead: a warning says so); for a
+    TIFF output a multiple of its tile."""
+    side = args.chunks
+    if side is None and (target.suffix.lower() != ".zarr" or not is_lazy_path(args.input)):
+        side = DEFAULT_CHUNKS
+    own = min(source.image.chunksize[:2])
+    if side is None and own < smallest and max(source.image.numblocks[:2]) > 1:
+        side = own
+    if side is not None and side < smallest and side < max(source.image.shape[:2]):
+        warnings.warn(
+            f"chunks of {side} pixels are small for the {smallest // 2}-pixel context each is "
+            f"restored with; using {smallest}",
+            UserWarning,
+            stacklevel=2,
+        )
+        side = smallest
+    if target.suffix.lower() != ".zarr":
+        side = tiff_chunks(side)
+    return side
 
 
 def _gating_option(args, prior):

@@ -27,9 +27,16 @@ from ._validation import as_float_image, check_channel_axis, check_noise_level
 from .colour import restore_channels
 from .likelihoods import LARGEST_FILL_SCALE, Inpainting, Likelihood
 from .shipped import default_prior
-from .tiles import context_margin
+from .tiles import MIN_CORE_PER_MARGIN, context_margin, enlarged_tile_shape
 
-__all__ = ["is_dask_array", "restore_lazy", "lazy_margin", "sample_windows", "CHUNK_TASK"]
+__all__ = [
+    "is_dask_array",
+    "restore_lazy",
+    "lazy_margin",
+    "smallest_chunk",
+    "sample_windows",
+    "CHUNK_TASK",
+]
 
 #: Key prefix of the graph's per-chunk restoration tasks (progress reporting counts them).
 CHUNK_TASK = "skgate-restore-chunk"
@@ -76,6 +83,15 @@ def lazy_margin(restorer, likelihood, patch_size, shape=None, fill=False):
     scales = restorer.scales if shape is None else _effective_scales(restorer, shape, patch_size)
     # A coarse scale sees twice the distance: its border effects reach twice as far.
     return base * 2 ** (scales - 1) + restorer.stride - 1 + (_FILL_REACH if fill else 0)
+
+
+def smallest_chunk(restorer, likelihood, shape):
+    """The smallest chunk side worth restoring ``shape`` with (``MIN_CORE_PER_MARGIN`` times
+    the chunks' context): for callers that choose the chunks, e.g. the command line."""
+    prior = restorer.prior if restorer.prior is not None else default_prior()
+    inpainting = isinstance(likelihood, Inpainting)
+    depth = lazy_margin(restorer, likelihood, prior.patch_size, shape[:2], fill=inpainting)
+    return MIN_CORE_PER_MARGIN * depth
 
 
 def _check_mask_values(mask):
@@ -131,14 +147,19 @@ class _Block:
 
 
 def _with_chunks_at_least(array, depth, axes):
-    """``array`` rechunked where a chunk along a spatial axis is smaller than ``depth``
-    (dask's overlap needs every neighbour to hold the whole margin); an axis no longer than
-    ``depth`` becomes one chunk."""
+    """``array`` rechunked where a chunk along a spatial axis is smaller than
+    ``MIN_CORE_PER_MARGIN * depth`` (dask's overlap needs every neighbour to hold the whole
+    margin, and smaller chunks spend their time on context; a warning says so); an axis no
+    longer than that becomes one chunk."""
     new = list(array.chunks)
+    smallest = MIN_CORE_PER_MARGIN * depth
+    largest = [max(array.chunks[axis]) for axis in axes if len(array.chunks[axis]) > 1]
+    enlarged_tile_shape(largest, depth, "chunks of")  # one warning when they grow
     for axis in axes:
         chunks = array.chunks[axis]
-        if min(chunks) < depth and len(chunks) > 1:
-            size = max(depth, max(chunks))
+        too_small = min(chunks[:-1] or chunks) < smallest or chunks[-1] < depth
+        if too_small and len(chunks) > 1:
+            size = max(max(chunks), smallest)
             length = sum(chunks)
             parts = [size] * (length // size)
             if length % size:

@@ -39,7 +39,7 @@ from .patches import PatchGrid, shifted_offset
 from .prior import GMMPatchPrior
 from .shipped import default_network, default_prior, default_tables_and_gating, tables_of
 from .tables import MixtureTables
-from .tiles import TileLayout, context_margin, restore_in_tiles
+from .tiles import TileLayout, context_margin, enlarged_tile_shape, restore_in_tiles
 
 __all__ = ["EPLLRestorer"]
 
@@ -67,6 +67,11 @@ def _check_betas(betas):
     if betas.ndim != 1 or betas.size == 0 or not np.all(np.isfinite(betas)) or np.any(betas <= 0):
         raise ValueError(f"{message}, got {betas!r}")
     return betas
+
+
+# Tiled restoration stops paying when the tiles' windows (cores and margins) add up to more
+# than this many images: the image is then restored in one piece.
+_MOST_TILED_AREA = 3
 
 
 @dataclass(frozen=True)
@@ -419,7 +424,16 @@ default="exact"
                 f"tile_shape={tile_shape} is smaller than the {patch_size}x{patch_size} "
                 "patches; use at least the patch size (a few hundred pixels is efficient)"
             )
-        if len(layout) == 1:
+        sides = enlarged_tile_shape(layout.tile_shape, margin, "tile_shape")
+        if sides != layout.tile_shape:
+            layout = TileLayout(shape, sides, margin, align=stride)
+        restored_area = sum(
+            (r.stop - r.start) * (c.stop - c.start) for r, c in (tile.outer for tile in layout)
+        )
+        if len(layout) == 1 or restored_area > _MOST_TILED_AREA * shape[0] * shape[1]:
+            # Tiles whose windows add up to several images cost more than they save, even in
+            # parallel (and a blur's tiles solve by conjugate gradients, not one FFT).
+            return None
             return None
         likelihood.tile(layout[0].outer)  # a likelihood without tiles fails before any work
         return layout

@@ -249,8 +249,8 @@ ESTIMATOR_CASES = [
     ),
     (
         "callback with tiles",
-        lambda: EPLLRestorer(**FAST, tile_shape=16, n_jobs=1).restore(
-            IMAGE, GaussianNoise(0.1), callback=print
+        lambda: EPLLRestorer(**FAST, tile_shape=64, n_jobs=1).restore(
+            np.zeros((256, 256)), GaussianNoise(0.1), callback=print
         ),
     ),
 ]
@@ -552,9 +552,10 @@ def test_sigma_in_grey_levels_on_a_unit_image_warns_once():
 def test_tiny_tiles_and_absurd_worker_counts_are_refused_or_clamped():
     with pytest.raises(ValueError, match="tile_shape"):
         denoise_epll(IMAGE, 0.1, tile_shape=1, **FAST)
+    image = np.random.default_rng(0).random((256, 256))
     with pytest.warns(UserWarning, match="n_jobs=100000"):
-        restored = denoise_epll(IMAGE, 0.1, tile_shape=16, n_jobs=100_000, **FAST)
-    untiled = denoise_epll(IMAGE, 0.1, tile_shape=16, n_jobs=1, **FAST)
+        restored = denoise_epll(image, 0.1, tile_shape=64, n_jobs=100_000, **FAST)
+    untiled = denoise_epll(image, 0.1, tile_shape=64, n_jobs=1, **FAST)
     np.testing.assert_allclose(restored, untiled, atol=1e-6)
 
 

@@ -241,3 +241,23 @@ def test_process_backend_gives_the_thread_result(clean):
     with parallel_config(backend="loky"):
         in_processes = restorer.restore(noisy, GaussianNoise(0.1))
     np.testing.assert_allclose(in_processes, in_threads, atol=1e-6)
+
+
+def test_small_tiles_grow_to_twice_their_margin_and_tiny_images_restore_untiled():
+    restorer = EPLLRestorer(stride=2, tile_shape=40)
+    likelihood = GaussianNoise(0.1)
+    assert restorer._tile_layout((96, 96), likelihood, 8, 2) is not None  # the tests' tiles
+    with pytest.warns(UserWarning, match="tile_shape"):
+        layout = EPLLRestorer(tile_shape=10)._tile_layout((512, 512), likelihood, 8, 1)
+    assert min(layout.tile_shape) >= 2 * layout.margin
+    # windows adding up to more than three images: one piece is cheaper
+    assert EPLLRestorer(tile_shape=32)._tile_layout((64, 64), likelihood, 8, 1) is None
+
+
+def test_a_small_blur_in_small_tiles_is_not_minutes():
+    kernel = np.ones((9, 9)) / 81
+    image = np.random.default_rng(0).random((128, 128))
+    restorer = EPLLRestorer(stride=3, betas=[5.0, 20.0], tile_shape=64, n_jobs=1)
+    with pytest.warns(UserWarning, match="tile_shape"):
+        layout = restorer._tile_layout(image.shape, Blur(kernel, 0.01), 8, 3)
+    assert layout is None or min(layout.tile_shape) >= 2 * layout.margin
