@@ -38,6 +38,9 @@ SMALLEST_UNIT_WIDTH = 1 / 255
 _PERCENTILES = (0.1, 99.9)
 # How far white Gaussian noise spreads those percentiles, in sigma (Phi^-1(0.999)).
 _NOISE_REACH = 3.09
+# The largest noise level, relative to the scale, that an inferred scale leaves (noise of
+# ten times an image's whole range already leaves it flat).
+_LARGEST_UNIT_SIGMA = 10.0
 # Values sampled for the percentiles: plenty for two quantiles, cheap on any image size.
 _MAX_SAMPLES = 1 << 20
 
@@ -110,6 +113,10 @@ def infer_units(observed, sigma, gain, data_range=None):
         scale = width
     else:  # a constant image: any scale restores it
         scale = sigma if sigma > 0 else 1.0
+    if data_range is None:
+        # Noise far beyond the image's range leaves a flat image whatever the scale; the
+        # scale follows it, so that the penalties 1 / sigma^2 stay where float32 works.
+        scale = max(scale, sigma / _LARGEST_UNIT_SIGMA)
     # Only an image far from zero for its scale needs the offset (float32 keeps about seven
     # digits): images near [0, 1] are restored exactly as they always were.
     usable = gain is not None and np.isfinite(gain) and gain > 0 and abs(low) > scale

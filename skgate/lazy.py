@@ -128,6 +128,8 @@ class _Block:
         if self.masked:
             mask = _check_mask_values(mask_block[0][shift_r:, shift_c:])
             likelihood = Inpainting.window(mask, unit_sigma)
+        elif window.shape[:2] == tuple(block_info[None]["shape"][:2]):
+            likelihood = self.likelihood.with_sigma(unit_sigma)  # the whole image, as in memory
         else:
             likelihood = self.likelihood.tile((rows, cols)).with_sigma(unit_sigma)
         if isinstance(likelihood, Inpainting) and not likelihood.mask.any():

@@ -74,6 +74,19 @@ def _check_betas(betas):
 _MOST_TILED_AREA = 3
 
 
+def _check_unit_betas(betas):
+    """Penalties converted to the [0, 1] units: their noise levels ``1 / beta`` must hold in
+    float64 (an image in units of 1e-150 can push them out)."""
+    with np.errstate(over="ignore", divide="ignore"):
+        finite = np.all(np.isfinite(betas)) and np.all(np.isfinite(1.0 / betas))
+    if not finite or np.any(betas <= 0):
+        raise ValueError(
+            "betas in the image's units become penalties float64 cannot hold once the image is "
+            "mapped to [0, 1]; pass data_range, or betas for [0, 1] units times data_range^2"
+        )
+    return betas
+
+
 @dataclass(frozen=True)
 class _Settings:
     """What one restoration call resolved from the restorer's parameters and the likelihood;
@@ -342,7 +355,7 @@ default="exact"
         if shape[0] < p or shape[1] < p:
             raise ValueError(f"image of shape {shape} is smaller than the {p}x{p} patches")
         if warn:
-            _warn_if_sigma_exceeds_the_image(likelihood.sigma, y)
+            _warn_if_sigma_exceeds_the_image(likelihood.sigma * units.scale, y * units.scale)
         y = y.astype(np.float64, copy=False)
         settings = _Settings(
             prior=self.prior,
@@ -352,7 +365,7 @@ default="exact"
             betas=(
                 likelihood.default_betas()
                 if self.betas is None
-                else _check_betas(self.betas) * units.scale**2
+                else _check_unit_betas(_check_betas(self.betas) * units.scale**2)
             ),
             lam=float(likelihood.default_lam(p) if self.lam is None else self.lam * units.scale**2),
             clip=self._check_clip(units),

@@ -57,10 +57,10 @@ def test_tiled_denoising_matches_untiled(clean):
     noisy = clean + sigma * np.random.default_rng(0).standard_normal(clean.shape)
     whole = EPLLRestorer(stride=2).restore(noisy, GaussianNoise(sigma))
     done = []
-    tiled = EPLLRestorer(stride=2, tile_shape=40).restore(
+    tiled = EPLLRestorer(stride=2, tile_shape=64).restore(
         noisy, GaussianNoise(sigma), progress=lambda i, n: done.append((i, n))
     )
-    assert done == [(i, 9) for i in range(1, 10)]
+    assert done == [(i, 4) for i in range(1, 5)]
     assert abs(_psnr(clean, whole) - _psnr(clean, tiled)) < 0.02
     assert np.abs(whole - tiled).max() < 0.02
     # a margin of no context is visibly different: the test can tell
@@ -243,13 +243,13 @@ def test_process_backend_gives_the_thread_result(clean):
     np.testing.assert_allclose(in_processes, in_threads, atol=1e-6)
 
 
-def test_small_tiles_grow_to_twice_their_margin_and_tiny_images_restore_untiled():
+def test_small_tiles_grow_to_four_times_their_margin_and_tiny_images_restore_untiled():
     restorer = EPLLRestorer(stride=2, tile_shape=40)
     likelihood = GaussianNoise(0.1)
     assert restorer._tile_layout((96, 96), likelihood, 8, 2) is not None  # the tests' tiles
     with pytest.warns(UserWarning, match="tile_shape"):
         layout = EPLLRestorer(tile_shape=10)._tile_layout((512, 512), likelihood, 8, 1)
-    assert min(layout.tile_shape) >= 2 * layout.margin
+    assert min(layout.tile_shape) >= 4 * layout.margin
     # windows adding up to more than three images: one piece is cheaper
     assert EPLLRestorer(tile_shape=32)._tile_layout((64, 64), likelihood, 8, 1) is None
 
@@ -260,4 +260,4 @@ def test_a_small_blur_in_small_tiles_is_not_minutes():
     restorer = EPLLRestorer(stride=3, betas=[5.0, 20.0], tile_shape=64, n_jobs=1)
     with pytest.warns(UserWarning, match="tile_shape"):
         layout = restorer._tile_layout(image.shape, Blur(kernel, 0.01), 8, 3)
-    assert layout is None or min(layout.tile_shape) >= 2 * layout.margin
+    assert layout is None or min(layout.tile_shape) >= 4 * layout.margin
