@@ -4,7 +4,6 @@ A user mistake (missing file, unreadable image, bad argument) ends with one line
 exit code 2, never a traceback.
 """
 
-import argparse
 import os
 import signal
 import sys
@@ -301,7 +300,9 @@ def _cmd_inpaint(args):
         missing = mask > 0.5
         if missing.all():
             raise ValueError(f"mask {args.mask} marks every pixel as missing")
-        return Inpainting(~missing)
+        if args.sigma in (None, "estimate"):  # the observed pixels are trusted as they are
+            return Inpainting(~missing)
+        return Inpainting(~missing, noise_level_option(args.sigma, "--sigma", source))
 
     return _restore_file(args, likelihood_for)
 
@@ -458,7 +459,11 @@ def build_parser():
     deblur.set_defaults(run=_cmd_deblur)
 
     inpaint = commands.add_parser("inpaint", help="fill in missing pixels")
-    _add_restore_options(inpaint, argparse.SUPPRESS)
+    _add_restore_options(
+        inpaint,
+        "noise of the observed pixels in the file's units (default: nearly none, a "
+        "thousandth of the range: they are kept as they are)",
+    )
     inpaint.add_argument(
         "--mask", required=True, help="image whose white (non-zero) pixels are missing"
     )

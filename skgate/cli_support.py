@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from ._files import output_folder
-from ._validation import MAX_ABS_VALUE, MIN_SIGMA
+from ._validation import SIGMA_LIMITS
 from .imageio import check_writable
+from .network import MAX_NOISE_VARIANCE
 
 __all__ = [
     "positive_int",
@@ -40,13 +41,17 @@ def positive_int(text):
 
 
 def noise_levels(text):
-    """argparse type: comma-separated non-negative noise variances."""
+    """argparse type: comma-separated positive noise variances (images in [0, 1]), at most
+    :data:`~skgate.network.MAX_NOISE_VARIANCE`."""
     try:
         levels = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be comma-separated numbers, got {text!r}") from None
-    if not all(np.isfinite(v) and v > 0 for v in levels):
-        raise argparse.ArgumentTypeError(f"must be finite and > 0, got {text!r}")
+    if not levels or not all(np.isfinite(v) and 0 < v <= MAX_NOISE_VARIANCE for v in levels):
+        raise argparse.ArgumentTypeError(
+            f"must be noise variances in (0, {MAX_NOISE_VARIANCE:g}] for images in [0, 1], "
+            f"got {text!r}"
+        )
     return levels
 
 
@@ -111,10 +116,12 @@ def noise_level_option(text, name, source):
     the restoration can use."""
     scale = file_scale(source)
     value = positive_number(text, name)
-    if not MIN_SIGMA <= value / scale <= MAX_ABS_VALUE:
+    # Only what float64 holds is checked here: the restorer checks the level against the
+    # image's own data range (an int64 image holding 0..255 takes --sigma 20).
+    if not SIGMA_LIMITS[0] <= value / scale <= SIGMA_LIMITS[1]:
         raise ValueError(
-            f"{name} {text} is out of range: at most {MAX_ABS_VALUE * scale:g} and at least "
-            f"{MIN_SIGMA * scale:g} in this file's units"
+            f"{name} {text} is out of range: at most {SIGMA_LIMITS[1] * scale:g} and at least "
+            f"{SIGMA_LIMITS[0] * scale:g} in this file's units"
         )
     return value / scale
 

@@ -78,6 +78,10 @@ class ExactGating(Gating):
         return labels
 
 
+#: FlatTailGating's rank, chosen on the validation photographs (doc/validation.rst).
+DEFAULT_FLAT_TAIL_RANK = 16
+
+
 class FlatTailGating(Gating):
     """The most probable component under a low-rank-plus-flat approximation of each
     covariance (FEPLL's flat tail, Parameswaran et al. 2019): the ``rank`` leading
@@ -96,8 +100,9 @@ class FlatTailGating(Gating):
     ----------
     tables : MixtureTables
         The prior's tables.
-    rank : int, default=16
-        Leading eigenvectors kept per component. 16 was chosen on the validation photographs
+    rank : int or None, default=None
+        Leading eigenvectors kept per component; ``None`` takes 16, or all but one for a
+        prior of fewer dimensions. 16 was chosen on the validation photographs
         (doc/validation.rst, "FEPLL's flat tail"): 8 loses clearly, 32 gains nothing more
         and costs more than exact gating.
     """
@@ -105,8 +110,10 @@ class FlatTailGating(Gating):
     #: Patches per block: the projections (``block x K rank`` float32) stay a few MB.
     block = 2048
 
-    def __init__(self, tables, rank=16):
+    def __init__(self, tables, rank=None):
         n_dims = tables.eigvals.shape[1]
+        if rank is None:  # the validated rank, or all but one dimension of a smaller prior
+            rank = min(DEFAULT_FLAT_TAIL_RANK, n_dims - 1)
         if isinstance(rank, bool) or not isinstance(rank, Integral) or not 1 <= rank < n_dims:
             raise ValueError(f"rank must be an integer in [1, {n_dims - 1}], got {rank!r}")
         self.tables = tables

@@ -105,6 +105,14 @@ WRITABLE = {
 }
 
 
+def _holds_alpha(suffix, ndim):
+    """Whether a ``suffix`` file holds an alpha channel beside grey (``ndim`` 2) or colour
+    pixels (Pillow writes RGBA but not grey+alpha BMP, and no alpha in JPEG)."""
+    if suffix in (".png", ".tif", ".tiff"):
+        return True
+    return suffix == ".bmp" and ndim == 3
+
+
 def check_writable(path):
     """Raise ``ValueError`` unless ``path`` has an extension we can write."""
     suffix = Path(path).suffix.lower()
@@ -121,7 +129,13 @@ def output_dtype(path, like):
     when the format cannot hold it (a signed, 32-bit or float image into PNG or JPEG,
     16 bits into JPEG, a bilevel image anywhere) instead of silently clipping or rescaling.
     A float image within [0, 1] may go to PNG as 16-bit."""
-    holds = WRITABLE[check_writable(path)]
+    suffix = check_writable(path)
+    holds = WRITABLE[suffix]
+    if getattr(like, "alpha", None) is not None and not _holds_alpha(suffix, like.image.ndim):
+        raise ValueError(
+            f"cannot write {path}: a {Path(path).suffix} file cannot hold the input's alpha "
+            "channel; write .png or .tif instead"
+        )
     dtype = np.dtype(like.dtype)
     if dtype.name in holds:
         return dtype

@@ -1,6 +1,6 @@
 """Blur kernels (point-spread functions) for :class:`~skgate.Blur` and the command line."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -49,7 +49,10 @@ def gaussian_kernel(std, size=None):
     std = _check_positive(std, "std")
     if size is None:
         size = _check_size(2 * int(np.ceil(min(3 * std, 1e18))) + 1, "std", std)
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1 or size % 2 == 0:
+    if isinstance(size, (bool, np.bool_)) or not isinstance(size, Integral):
+        raise ValueError(f"size must be an odd positive integer, got {size!r}")
+    size = int(size)
+    if size < 1 or size % 2 == 0:
         raise ValueError(f"size must be an odd positive integer, got {size!r}")
     _check_size(size, "size", size)
     ax = np.arange(size) - size // 2

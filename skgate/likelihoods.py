@@ -32,6 +32,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._validation import MIN_SIGMA, check_finite_values, check_image_2d, check_noise_level
 
+#: Sums a blur kernel may have (it is not renormalised: 1 keeps the image's brightness).
+KERNEL_SUMS = (1e-6, 1e6)
+
 # Widest Gaussian (pixels) of the inpainting fill; beyond it the nearest filled pixel is used.
 LARGEST_FILL_SCALE = 32.0
 
@@ -442,6 +445,13 @@ class Blur(Likelihood):
         check_finite_values(kernel, "kernel")
         if kernel.sum() <= 0:
             raise ValueError(f"kernel must have a positive sum, got {kernel.sum():g}")
+        if not KERNEL_SUMS[0] <= kernel.sum() <= KERNEL_SUMS[1]:
+            # A blur keeps the image's brightness: a sum this far from 1 is a mistake (a
+            # kernel of sum 1e-300 restored a flat image without a word).
+            raise ValueError(
+                f"kernel sums to {kernel.sum():g}; a point-spread function sums to about 1: "
+                "pass kernel / kernel.sum()"
+            )
         if boundary != "periodic":
             raise ValueError(f"boundary must be 'periodic', got {boundary!r}")
         self.kernel = kernel

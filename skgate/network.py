@@ -35,6 +35,11 @@ from .tables import MixtureTables
 __all__ = ["GatingNetwork"]
 
 
+#: Largest noise variance a head is trained for (images in [0, 1]): noise of a hundred
+#: times the image's range; beyond, the float32 training arithmetic overflows.
+MAX_NOISE_VARIANCE = 1e4
+
+
 class GatingNetwork(BaseEstimator):
     """Discriminatively trained gating network for a Gaussian-mixture patch prior.
 
@@ -191,9 +196,20 @@ class GatingNetwork(BaseEstimator):
         return V / scale
 
     def _check_levels(self):
-        levels = np.unique(np.asarray(self.noise_levels, dtype=np.float64).ravel())
-        if levels.size == 0 or not np.all(np.isfinite(levels)) or np.any(levels < 0):
-            raise ValueError("noise_levels must be a non-empty sequence of finite values >= 0")
+        try:
+            levels = np.unique(np.asarray(self.noise_levels, dtype=np.float64).ravel())
+        except (TypeError, ValueError):
+            levels = np.array([np.nan])
+        if (
+            levels.size == 0
+            or not np.all(np.isfinite(levels))
+            or np.any(levels < 0)
+            or np.any(levels > MAX_NOISE_VARIANCE)
+        ):
+            raise ValueError(
+                "noise_levels must be a non-empty sequence of noise variances in "
+                f"[0, {MAX_NOISE_VARIANCE:g}] (images in [0, 1]), got {self.noise_levels!r}"
+            )
         return levels
 
     def _minibatches(self, coords, n_batches, level, rng):

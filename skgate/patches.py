@@ -336,7 +336,7 @@ def load_grey_image(source):
     Colour images are converted with :func:`skimage.color.rgb2gray` (ITU-R 709 luma weights
     0.2125, 0.7154, 0.0721); an alpha channel is dropped.
     """
-    from skimage.color import rgb2gray, rgba2rgb
+    from skimage.color import rgb2gray
 
     if isinstance(source, (str, Path)):
         from skimage.io import imread
@@ -346,8 +346,10 @@ def load_grey_image(source):
     else:
         image = np.asarray(source)
         name = "image"
-    if image.ndim == 3 and image.shape[-1] == 4:
-        image = rgba2rgb(image)
+    if image.ndim == 3 and image.shape[-1] in (2, 4):  # grey or colour with alpha, as the
+        image = image[..., :-1]  # command line's denoise reads them: the alpha is dropped
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
     if image.ndim == 3 and image.shape[-1] == 3:
         image = rgb2gray(image)
     return check_image_2d(image, name=name)

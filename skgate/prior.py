@@ -34,6 +34,7 @@ from ._linalg import (
     eigh,
     scaled_gram,
 )
+from ._validation import check_finite_values
 
 __all__ = ["GMMPatchPrior", "dc_free_basis"]
 # Rows of the (n, K * d') coefficient block built per chunk when scoring; bounds memory to tens
@@ -196,6 +197,7 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
             ensure_min_samples=2,
             ensure_min_features=2 if self.remove_dc else 1,
         )
+        check_finite_values(X, "X")  # EM's float32 products overflow beyond it
         n_samples, n_features = X.shape
         self._check_feature_count(n_features)
         if n_samples < self.n_components:
@@ -333,7 +335,7 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
     def _validate_X(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return X
+        return check_finite_values(X, "X")  # float32 squares overflow beyond it
 
     @staticmethod
     def _check_noise_var(noise_var):
