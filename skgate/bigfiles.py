@@ -115,8 +115,10 @@ def _is_zarr_array(path):
 
 def check_lazy_output(source, target, overwrite):
     """Refuse, before any work, a chunked output that would lose data: one that is, contains
-    or lies inside the input; an existing regular file or folder that is not a zarr array;
-    an existing zarr array without ``overwrite`` (only a zarr array is ever replaced)."""
+    or lies inside the input; a ``.zarr`` name held by a regular file or by a folder that is
+    not a zarr array (a user's folder, a zarr group); an existing zarr array without
+    ``overwrite``. A folder is only ever replaced when it is a zarr array and ``overwrite``
+    is given; a TIFF file named as output is replaced as in memory."""
     source, target = Path(source), Path(target)
     if target.suffix.lower() not in ZARR_SUFFIXES + TIFF_SUFFIXES:
         raise ValueError(f"output {target}: a chunked restoration writes .zarr, .tif or .tiff")
@@ -132,9 +134,7 @@ def check_lazy_output(source, target, overwrite):
     if target.suffix.lower() in TIFF_SUFFIXES:
         if not target.is_file():
             raise ValueError(f"output {target} exists and is not a file")
-        if not overwrite:
-            raise ValueError(f"output {target} exists; pass --overwrite to replace it")
-        return
+        return  # a file named as output is replaced, atomically, as in memory
     if not target.is_dir() or target.is_symlink():
         raise ValueError(f"output {target} exists and is not a zarr store (a folder)")
     if not _is_zarr_array(target):

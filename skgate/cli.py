@@ -514,7 +514,12 @@ def _raise_interrupted(signum, frame):
 
 class _StopSignals:
     """Install :func:`_raise_interrupted` for the run (main thread only) and put the previous
-    handlers back afterwards (``main`` is also called from Python, e.g. by the tests)."""
+    handlers back afterwards (``main`` is also called from Python, e.g. by the tests), except
+    after an interruption of the command itself (``process_exits``): a further signal then
+    finds them ignored until the process has exited, instead of killing it mid-exit."""
+
+    def __init__(self, process_exits=False):
+        self.process_exits = process_exits
 
     def __enter__(self):
         self.saved = {}
@@ -526,8 +531,10 @@ class _StopSignals:
         return self
 
     def __exit__(self, *exc):
-        for signum, handler in self.saved.items():
-            signal.signal(signum, handler)
+        interrupted = signal.getsignal(signal.SIGINT) is signal.SIG_IGN and bool(self.saved)
+        if not (interrupted and self.process_exits):
+            for signum, handler in self.saved.items():
+                signal.signal(signum, handler)
         self.saved = {}
         return False
 
@@ -543,7 +550,7 @@ def main(argv=None):
         if not issubclass(category, DEVELOPER_WARNINGS):
             print(f"skgate {args.command}: warning: {message}", file=sys.stderr)
 
-    with _StopSignals():
+    with _StopSignals(process_exits=argv is None):
         try:
             with warnings.catch_warnings():
                 warnings.showwarning = one_line_warning

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._units import check_unit_sigma, infer_units
+from ._units import Units, infer_units
 from ._validation import as_float_image, check_channel_axis
 
 __all__ = ["restore_channels", "channel_units"]
@@ -30,12 +30,15 @@ def channel_units(channels, likelihood, data_range=None):
     )
 
 
-def restore_channels(image, likelihood, restorer, channel_axis, progress=None, data_range=None):
+def restore_channels(
+    image, likelihood, restorer, channel_axis, progress=None, data_range=None, units=None
+):
     """Restore a grey image, or each channel of a colour one with the same degradation.
 
     Three channels are restored in the opponent colour space (see ``_OPPONENT``), where they
     are much less correlated than R, G and B; other channel counts one by one, all in one
-    data range (``data_range``, or inferred from all channels). ``progress`` is called as
+    data range: ``units`` where the caller chose them (a dask chunk: the whole image's), else
+    from ``data_range`` or inferred from all channels. ``progress`` is called as
     ``progress(done, total)`` over all channels."""
     image = as_float_image(image)
     dtype = image.dtype
@@ -44,14 +47,17 @@ def restore_channels(image, likelihood, restorer, channel_axis, progress=None, d
             raise ValueError(
                 f"image must be 2-D (or pass channel_axis for colour), got shape {image.shape}"
             )
-        restored = restorer.restore(image, likelihood, progress=progress, data_range=data_range)
+        if units is None:
+            restored = restorer.restore(image, likelihood, progress=progress, data_range=data_range)
+        else:
+            restored = restorer._restore_in_units(image, likelihood, units, progress=progress)
         return restored.astype(dtype, copy=False)
     if image.ndim != 3:
         raise ValueError(f"with channel_axis the image must be 3-D, got shape {image.shape}")
     check_channel_axis(image.ndim, channel_axis)
     channels = np.moveaxis(image, channel_axis, -1).astype(np.float64)
-    units = channel_units(channels, likelihood, data_range)
-    unit_sigma = check_unit_sigma(likelihood.sigma, units)
+    if units is None:
+        units = channel_units(channels, likelihood, data_range)
     # The missing pixels of an inpainting observation may hold anything (NaN included).
     channels = np.nan_to_num(units.observation_to_unit(channels), nan=0.0)
     n_channels = channels.shape[-1]
@@ -66,14 +72,18 @@ def restore_channels(image, likelihood, restorer, channel_axis, progress=None, d
             return None
         return lambda done, total: progress(c * total + done, n_channels * total)
 
+    # Each channel is already in [0, 1] units; the restorer still converts the user's
+    # penalties and clip with the image's units (a constant gain of 0: no second offset).
+    channel_units_ = Units(offset=0.0, scale=units.scale)
     out = np.stack(
         [
-            restorer.restore(
-                channels[..., c],
-                likelihood.with_sigma(unit_sigma * gains[c]),
+            restorer._restore_in_units(
+                channels[..., c] * units.scale,
+                likelihood.with_sigma(likelihood.sigma * gains[c]),
+                channel_units_,
                 progress=channel_progress(c),
-                data_range=1.0,  # the units are the whole image's, chosen above
             )
+            / units.scale
             for c in range(n_channels)
         ],
         axis=-1,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._units import check_data_range, check_unit_sigma, infer_units
+from ._units import check_data_range, infer_units
 from ._validation import as_float_image, check_channel_axis, check_noise_level
 from .colour import restore_channels
 from .likelihoods import LARGEST_FILL_SCALE, Inpainting, Likelihood
@@ -124,27 +124,25 @@ class _Block:
         top, left = top + shift_r, left + shift_c
         rows = slice(top, top + window.shape[0])
         cols = slice(left, left + window.shape[1])
-        unit_sigma = check_unit_sigma(self.likelihood.sigma, units)
         if self.masked:
             mask = _check_mask_values(mask_block[0][shift_r:, shift_c:])
-            likelihood = Inpainting.window(mask, unit_sigma)
+            likelihood = Inpainting.window(mask, self.likelihood.sigma)
         elif window.shape[:2] == tuple(block_info[None]["shape"][:2]):
-            likelihood = self.likelihood.with_sigma(unit_sigma)  # the whole image, as in memory
+            likelihood = self.likelihood  # the whole image, as in memory
         else:
-            likelihood = self.likelihood.tile((rows, cols)).with_sigma(unit_sigma)
+            likelihood = self.likelihood.tile((rows, cols))
         if isinstance(likelihood, Inpainting) and not likelihood.mask.any():
             raise ValueError(
                 f"the chunk at rows {r0}:{r1}, columns {c0}:{c1} lies in a hole wider than its "
                 f"context ({self.depth} pixels): inpaint in memory or with larger chunks"
             )
-        window = np.nan_to_num(units.observation_to_unit(window), nan=0.0)
         # Chunks run in parallel on the scheduler's workers: BLAS gets each one's share of
         # the cores, so that workers x threads never exceed them.
         with threadpool_limits(limits=self.blas_threads):
             restored = restore_channels(
-                window, likelihood, self.restorer, -1 if self.channels else None, data_range=1.0
+                window, likelihood, self.restorer, -1 if self.channels else None, units=units
             )
-        restored = units.image_from_unit(restored).astype(dtype, copy=False)
+        restored = restored.astype(dtype, copy=False)
         return restored[r0 - top : r1 - top, c0 - left : c1 - left]
 
 
@@ -155,8 +153,13 @@ def _with_chunks_at_least(array, depth, axes):
     longer than that becomes one chunk."""
     new = list(array.chunks)
     smallest = MIN_CORE_PER_MARGIN * depth
-    largest = [max(array.chunks[axis]) for axis in axes if len(array.chunks[axis]) > 1]
-    enlarged_tile_shape(largest, depth, "chunks of")  # one warning when they grow
+    grown = [axis for axis in axes if len(array.chunks[axis]) > 1]
+    enlarged_tile_shape(  # one warning when they grow (at most to the whole axis)
+        [max(array.chunks[axis]) for axis in grown],
+        depth,
+        "chunks of",
+        limits=[sum(array.chunks[axis]) for axis in grown],
+    )
     for axis in axes:
         chunks = array.chunks[axis]
         too_small = min(chunks[:-1] or chunks) < smallest or chunks[-1] < depth

@@ -74,6 +74,14 @@ def _check_betas(betas):
 _MOST_TILED_AREA = 3
 
 
+def _checked_observation(likelihood, image):
+    """The likelihood's check of ``image``, then ours: a float ndarray of finite values."""
+    y = likelihood.check_observation(image)
+    if not isinstance(y, np.ndarray) or y.dtype.kind != "f":
+        raise TypeError("likelihood.check_observation must return a float ndarray")
+    return check_finite_values(y, "image")
+
+
 def _check_unit_betas(betas):
     """Penalties converted to the [0, 1] units: their noise levels ``1 / beta`` must hold in
     float64 (an image in units of 1e-150 can push them out)."""
@@ -313,10 +321,7 @@ default="exact"
             return restore_lazy(image, likelihood, self, data_range=data_range)
         if self.prior is not None:
             check_is_fitted(self.prior)
-        y = likelihood.check_observation(image)
-        if not isinstance(y, np.ndarray) or y.dtype.kind != "f":
-            raise TypeError("likelihood.check_observation must return a float ndarray")
-        check_finite_values(y, "image")
+        y = _checked_observation(likelihood, image)
         units = infer_units(
             likelihood.observed_values(y),
             likelihood.sigma,
@@ -338,6 +343,24 @@ default="exact"
             x0,
             callback,
             progress,
+            warn=True,
+            units=units,
+        )
+        return units.image_from_unit(x)
+
+    def _restore_in_units(self, image, likelihood, units, progress=None):
+        """:meth:`restore` of an observation its caller maps to [0, 1] units itself, with
+        ``units`` (one data range for every channel of a colour image, or every chunk of a
+        dask array): ``image`` and ``likelihood`` are in the user's units; the result is."""
+        self._validate_params()
+        if self.prior is not None:
+            check_is_fitted(self.prior)
+        y = _checked_observation(likelihood, image)
+        unit_likelihood = likelihood.with_sigma(check_unit_sigma(likelihood.sigma, units))
+        x = self._restore_observation(
+            units.observation_to_unit(y.astype(np.float64, copy=False)),
+            unit_likelihood,
+            progress=progress,
             warn=True,
             units=units,
         )

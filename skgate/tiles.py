@@ -126,11 +126,16 @@ def context_margin(tile_margin, likelihood, patch_size):
 MIN_CORE_PER_MARGIN = 4
 
 
-def enlarged_tile_shape(shape, margin, what):
+def enlarged_tile_shape(shape, margin, what, limits=None):
     """Every side of ``shape`` (a tile's or chunk's core) raised to
-    ``MIN_CORE_PER_MARGIN * margin``, with one warning naming ``what`` when that changes it."""
+    ``MIN_CORE_PER_MARGIN * margin`` (at most ``limits``, the image's sides), with one
+    warning naming ``what`` when that changes it."""
     smallest = MIN_CORE_PER_MARGIN * margin
-    enlarged = tuple(max(int(side), smallest) for side in shape)
+    limits = [None] * len(shape) if limits is None else limits
+    enlarged = tuple(
+        max(int(side), smallest if limit is None else min(smallest, int(limit)))
+        for side, limit in zip(shape, limits, strict=True)
+    )
     if enlarged != tuple(shape):
         warnings.warn(
             f"{what} {tuple(shape)} is small for the {margin}-pixel context each one is "

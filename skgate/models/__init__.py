@@ -52,9 +52,40 @@ def _write_npz(path, arrays):
         np.savez_compressed(handle, **arrays)
 
 
+#: Most elements a model file's field may declare: 16 times the largest the models skgate
+#: writes could need (a 1000-component prior over 11 x 11 x 3 patches), and 0.5 GB of
+#: float32; a header declaring more is refused before anything is allocated.
+MAX_FIELD_ELEMENTS = 2**27
+
+
+def _check_field_headers(path):
+    """Read every field's ``.npy`` header (a few bytes each, nothing else) and refuse one
+    that declares more than :data:`MAX_FIELD_ELEMENTS` elements or an object dtype."""
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.namelist():
+            with archive.open(member) as handle:
+                version = np.lib.format.read_magic(handle)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+                else:
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+            name = member.removesuffix(".npy")
+            if dtype.hasobject:
+                raise ModelFileError(f"{path}: field '{name}' holds Python objects")
+            count = int(np.prod(shape, dtype=object))
+            if count > MAX_FIELD_ELEMENTS:
+                raise ModelFileError(
+                    f"{path}: field '{name}' declares {count} elements, more than any skgate "
+                    f"model field holds ({MAX_FIELD_ELEMENTS})"
+                )
+
+
 def _read_npz(path, expected_format, supported_version):
-    """All arrays of a model file, after checking its format and version."""
+    """All arrays of a model file, after checking its format and version; the fields'
+    sizes are checked from their headers before any is read."""
     try:
+        if zipfile.is_zipfile(path):
+            _check_field_headers(path)
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise ModelFileError(f"{path} is a single .npy array, not an .npz model file")
