@@ -46,6 +46,7 @@ from .network import GatingNetwork
 from .noise import estimate_noise_sigma
 from .patches import extract_patches, load_grey_image, sample_patches
 from .restoration import EPLLRestorer
+from .tiles import MIN_CORE_PER_MARGIN
 from .train import train_prior
 
 # --backend: joblib's names for the two ways of running tiles at once.
@@ -216,7 +217,8 @@ def _chunk_side(args, source, target, smallest):
         side = own
     if side is not None and side < smallest and side < max(source.image.shape[:2]):
         warnings.warn(
-            f"chunks of {side} pixels are small for the {smallest // 2}-pixel context each is "
+            f"chunks of {side} pixels are small for the {smallest // MIN_CORE_PER_MARGIN}-pixel "
+            "context each is "
             f"restored with; using {smallest}",
             UserWarning,
             stacklevel=2,

@@ -172,6 +172,38 @@ def test_tiny_chunks_on_the_command_line_grow_with_a_warning(stores, capsys):
     assert min(zarr.open_array("out.zarr").chunks) > 1
 
 
+@pytest.mark.parametrize(
+    ("kind", "target"),
+    [
+        ("float32 in 0..1020", "out.zarr"),
+        ("float32 in 0..1020", "out.tif"),
+        ("int64 holding 0..255", "out.zarr"),  # TIFF holds no int64 (refused before work)
+    ],
+)
+def test_files_in_other_units_restore_as_well_as_uint8(tmp_path, monkeypatch, kind, target):
+    import tifffile
+
+    monkeypatch.chdir(tmp_path)
+    clean = data.camera()[100:292, 100:292].astype(float)
+    noisy = clean + 20 * np.random.default_rng(0).standard_normal(clean.shape)
+    unit = 4.0 if kind.startswith("float") else 1.0
+    values = noisy * 4 if unit == 4.0 else np.round(noisy)
+    dtype = "f4" if unit == 4.0 else "i8"
+    source = zarr.open_array("in.zarr", mode="w", shape=clean.shape, chunks=(96, 96), dtype=dtype)
+    source[:] = values.astype(dtype)
+    tifffile.imwrite("u8.tif", np.clip(np.round(noisy), 0, 255).astype(np.uint8))
+    sigma = str(20 * unit)
+    assert main(["denoise", "in.zarr", target, "--sigma", sigma, "--gating", "network", "-q"]) == 0
+    assert main(["denoise", "u8.tif", "u8_out.tif", "--sigma", "20", "--gating", "network"]) == 0
+    out = zarr.open_array(target)[:] if target.endswith(".zarr") else tifffile.imread(target)
+
+    def psnr(x):
+        return 10 * np.log10(255**2 / np.mean((x - clean) ** 2))
+
+    reference = psnr(tifffile.imread("u8_out.tif").astype(float))
+    assert psnr(out.astype(float) / unit) > reference - 0.5
+
+
 # -- dask inputs: what can be checked is checked at the call ------------------------------
 def _lazy(image, chunks):
     return da.from_array(image, chunks=chunks)
