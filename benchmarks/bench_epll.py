@@ -187,7 +187,7 @@ def bench_inpaint(images):
             else:
                 mask = text_mask(clean.shape)
             observed = np.where(mask, clean, 0.0)
-            x, seconds = timed(EPLLRestorer(**SKGATE).restore, observed, Inpainting(mask))
+            x, seconds = timed(EPLLRestorer(**SKGATE).restore, observed, Inpainting(~mask))
             t_ours.append(seconds)
             tic = time.perf_counter()
             b = restoration.inpaint_biharmonic(observed, ~mask)

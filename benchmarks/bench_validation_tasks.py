@@ -58,7 +58,7 @@ def run_skgate(task, level, observation, kwargs):
     if task == "deblur":
         return deblur_epll(observation, KERNELS[level], 0.01, **kwargs)
     image, mask = observation
-    return inpaint_epll(image, mask, **kwargs)
+    return inpaint_epll(image, ~mask, **kwargs)
 
 
 def evaluate(task, level, images, configs):

@@ -303,8 +303,8 @@ def _cmd_inpaint(args):
         if missing.all():
             raise ValueError(f"mask {args.mask} marks every pixel as missing")
         if args.sigma in (None, "estimate"):  # the observed pixels are trusted as they are
-            return Inpainting(~missing)
-        return Inpainting(~missing, noise_level_option(args.sigma, "--sigma", source))
+            return Inpainting(missing)
+        return Inpainting(missing, noise_level_option(args.sigma, "--sigma", source))
 
     return _restore_file(args, likelihood_for)
 

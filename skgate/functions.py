@@ -244,10 +244,12 @@ def inpaint_epll(
     Parameters
     ----------
     image : ndarray
-        Grey image (or colour with ``channel_axis``); values where ``mask`` is False are
-        ignored.
+        Grey image (or colour with ``channel_axis``); its values where ``mask`` is True
+        (missing pixels, NaN included) are ignored.
     mask : array_like of bool
-        True where the pixel is observed; the image's spatial shape (shared by all channels).
+        True where the pixel is missing (as in
+        :func:`skimage.restoration.inpaint_biharmonic`); the image's spatial shape (shared by
+        all channels).
     sigma : float, default=1e-3
         Noise of the observed pixels.
     prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, adapt_strength, channel_axis
@@ -272,11 +274,11 @@ def inpaint_epll(
     >>> from skimage import data
     >>> from skgate import inpaint_epll
     >>> clean = data.camera()[200:264, 200:264] / 255.0
-    >>> observed = np.random.default_rng(0).random(clean.shape) > 0.5  # True: observed
-    >>> filled = inpaint_epll(np.where(observed, clean, 0), observed)
-    >>> np.allclose(filled[observed], clean[observed], atol=0.01)  # observed pixels kept
+    >>> missing = np.random.default_rng(0).random(clean.shape) > 0.5  # True: missing
+    >>> filled = inpaint_epll(np.where(missing, 0, clean), missing)
+    >>> np.allclose(filled[~missing], clean[~missing], atol=0.01)  # observed pixels kept
     True
-    >>> float(np.abs(filled - clean)[~observed].mean()) < 0.05  # missing ones filled in
+    >>> float(np.abs(filled - clean)[missing].mean()) < 0.05  # missing ones filled in
     True
     """
     restorer = _restorer(locals())
@@ -286,7 +288,7 @@ def inpaint_epll(
         # The mask stays lazy: each chunk builds its likelihood from its own window.
         return restore_lazy(
             image,
-            Inpainting.window(np.ones((1, 1)), sigma),
+            Inpainting.window(np.ones((1, 1), dtype=bool), sigma),
             restorer,
             channel_axis,
             mask=mask,

@@ -125,13 +125,13 @@ class _Block:
         rows = slice(top, top + window.shape[0])
         cols = slice(left, left + window.shape[1])
         if self.masked:
-            mask = _check_mask_values(mask_block[0][shift_r:, shift_c:])
-            likelihood = Inpainting.window(mask, self.likelihood.sigma)
+            missing = _check_mask_values(mask_block[0][shift_r:, shift_c:])
+            likelihood = Inpainting.window(~missing, self.likelihood.sigma)
         elif window.shape[:2] == tuple(block_info[None]["shape"][:2]):
             likelihood = self.likelihood  # the whole image, as in memory
         else:
             likelihood = self.likelihood.tile((rows, cols))
-        if isinstance(likelihood, Inpainting) and not likelihood.mask.any():
+        if isinstance(likelihood, Inpainting) and not likelihood.observed.any():
             raise ValueError(
                 f"the chunk at rows {r0}:{r1}, columns {c0}:{c1} lies in a hole wider than its "
                 f"context ({self.depth} pixels): inpaint in memory or with larger chunks"
@@ -238,8 +238,8 @@ def restore_lazy(image, likelihood, restorer, channel_axis=None, mask=None, data
         chunks are the tiles, and the dask scheduler runs them).
     channel_axis : int or None
     mask : dask.array.Array or ndarray or None
-        For inpainting: the observed pixels, ``(M, N)``, chunked like the image (rechunked
-        if it is not); each chunk gets ``Inpainting`` on its own window of the mask.
+        For inpainting: the missing pixels (True), ``(M, N)``, chunked like the image
+        (rechunked if it is not); each chunk gets ``Inpainting`` on its own window of it.
     data_range : float or None
         As in :meth:`EPLLRestorer.restore`; inferred from a sample of the image's windows.
     """

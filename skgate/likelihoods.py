@@ -264,16 +264,25 @@ class GaussianNoise(Likelihood):
 
 
 class Inpainting(Likelihood):
-    """Missing pixels: ``A`` keeps the pixels where ``mask`` is True.
+    """Missing pixels: ``A`` keeps the observed pixels, those where ``mask`` is False.
 
     Parameters
     ----------
     mask : (M, N) array_like of bool
-        True where the pixel was observed. Integer masks of 0 and 1 are accepted.
+        True where the pixel is missing, as in
+        :func:`skimage.restoration.inpaint_biharmonic`. Integer masks of 0 and 1 are
+        accepted.
     sigma : float, default=1e-3
         Noise of the observed pixels (small: they are nearly trusted as they are). Chosen on
         Set12 images with half the pixels missing: a ten times larger value smooths the
         observed pixels and loses quality, a ten times smaller one changes nothing.
+
+    Attributes
+    ----------
+    mask : ndarray of bool
+        The missing pixels.
+    observed : ndarray of bool
+        The observed pixels, ``~mask``.
 
     See Also
     --------
@@ -284,8 +293,8 @@ class Inpainting(Likelihood):
     Examples
     --------
     >>> import numpy as np
-    >>> mask = np.array([[True, False], [False, True]])
-    >>> lik = Inpainting(mask)
+    >>> missing = np.array([[False, True], [True, False]])
+    >>> lik = Inpainting(missing)
     >>> lik.forward(np.ones((2, 2)))
     array([[1., 0.],
            [0., 1.]])
@@ -300,21 +309,27 @@ class Inpainting(Likelihood):
             if mask.dtype.kind not in "iuf" or not np.isin(mask, (0, 1)).all():
                 raise ValueError("mask must be boolean (or contain only 0 and 1)")
             mask = mask.astype(bool)
-        if not mask.any():
-            raise ValueError("mask has no observed pixel (all False)")
-        self.mask = mask.copy()
-        self._weights = self.mask.astype(np.float64)
+        if mask.all():
+            raise ValueError("mask marks every pixel as missing (all True): nothing observed")
+        self.observed = ~mask
+        self._weights = self.observed.astype(np.float64)
+
+    @property
+    def mask(self):
+        return ~self.observed
 
     def check_observation(self, y):
         # The missing pixels are ignored, whatever they hold (NaN included).
         y = check_image_2d(y, name="image", finite=False)
-        if y.shape != self.mask.shape:
-            raise ValueError(f"mask shape {self.mask.shape} does not match image shape {y.shape}")
-        y = np.where(self.mask, y, 0.0).astype(y.dtype, copy=False)
+        if y.shape != self.observed.shape:
+            raise ValueError(
+                f"mask shape {self.observed.shape} does not match image shape {y.shape}"
+            )
+        y = np.where(self.observed, y, 0.0).astype(y.dtype, copy=False)
         return check_finite_values(y, "image")
 
     def observed_values(self, y):
-        return np.asarray(y)[self.mask]
+        return np.asarray(y)[self.observed]
 
     def constant_gain(self):
         return 1.0
@@ -330,11 +345,11 @@ class Inpainting(Likelihood):
         the scale doubled until every pixel has observed neighbours; pixels still without
         any after the largest scale (a mask observing a tiny fraction of the image) take
         the value of the nearest filled pixel."""
-        y = np.where(self.mask, y, 0.0)
+        y = np.where(self.observed, y, 0.0)
         estimate = y.copy()
-        if not self.mask.any():  # a window inside a hole: nothing to fill from
+        if not self.observed.any():  # a window inside a hole: nothing to fill from
             return estimate
-        missing = ~self.mask
+        missing = ~self.observed
         scale = 1.0
         # Bounded: a mask with a few observed pixels in a large image never reaches the
         # threshold, and ever wider filters would grow without end.
@@ -357,18 +372,18 @@ class Inpainting(Likelihood):
         return (weights * y + beta * patch_sum) / (weights + beta * coverage)
 
     def tile(self, window):
-        return Inpainting.window(self.mask[window], self.sigma)
+        return Inpainting.window(self.observed[window], self.sigma)
 
     @classmethod
-    def window(cls, mask, sigma=1e-3):
-        """The degradation on a window of a larger image, from the window's own ``mask``
-        (boolean). Unlike the constructor it accepts a window that observes no pixel (a tile
-        inside a hole): its restoration then rests on the prior and the starting estimate
-        alone."""
+    def window(cls, observed, sigma=1e-3):
+        """The degradation on a window of a larger image, from the window's own
+        ``observed`` pixels (boolean, True where observed). Unlike the constructor it accepts
+        a window that observes no pixel (a tile inside a hole): its restoration then rests on
+        the prior and the starting estimate alone."""
         tile = object.__new__(cls)
         tile.sigma = sigma
-        tile.mask = np.asarray(mask, dtype=bool)
-        tile._weights = tile.mask.astype(np.float64)
+        tile.observed = np.asarray(observed, dtype=bool)
+        tile._weights = tile.observed.astype(np.float64)
         return tile
 
     def default_betas(self):

@@ -63,9 +63,9 @@ def test_a_dask_array_gives_the_lazy_in_memory_tiled_result(task, gating):
         source = observed
 
         def call(image):
-            mask = MASK
+            mask = ~MASK
             if task == "inpaint dask mask" and not isinstance(image, np.ndarray):
-                mask = da.from_array(MASK, chunks=chunks)
+                mask = da.from_array(~MASK, chunks=chunks)
             return inpaint_epll(image, mask, gating=gating, **FAST)
 
     lazy, ran = _tasks_run(lambda: call(da.from_array(source, chunks=chunks)))
@@ -83,7 +83,7 @@ def test_a_dask_array_gives_the_lazy_in_memory_tiled_result(task, gating):
             BLURRED, KERNEL, 0.01, gating=gating, tile_shape=48, n_jobs=1, **FAST
         )
     else:
-        in_memory = inpaint_epll(source, MASK, gating=gating, tile_shape=48, n_jobs=1, **FAST)
+        in_memory = inpaint_epll(source, ~MASK, gating=gating, tile_shape=48, n_jobs=1, **FAST)
     assert abs(_psnr(restored) - _psnr(in_memory)) <= 0.01
     assert np.abs(restored - in_memory).max() < 0.02
 

@@ -13,7 +13,7 @@ def make_likelihood(kind, shape, rng):
     if kind == "inpaint":
         mask = rng.random(shape) > 0.4
         mask.flat[0] = True
-        return Inpainting(mask, sigma=0.02)
+        return Inpainting(~mask, sigma=0.02)
     kh = int(rng.integers(1, min(shape[0], 7) + 1))
     kw = int(rng.integers(1, min(shape[1], 7) + 1))
     blur = Blur(rng.random((kh, kw)) + 0.01, sigma=0.03)
@@ -88,7 +88,7 @@ def test_delta_blur_and_full_mask_equal_denoising(stride):
     delta = np.zeros((3, 3))
     delta[1, 1] = 1
     blur = Blur(delta, 0.1).solve(y, patch_sum, coverage, 3.0, 7.0, x0=y)
-    full = Inpainting(np.ones(shape, bool), 0.1).solve(y, patch_sum, coverage, 3.0, 7.0)
+    full = Inpainting(np.zeros(shape, bool), 0.1).solve(y, patch_sum, coverage, 3.0, 7.0)
     np.testing.assert_allclose(blur, expected, rtol=1e-5)
     np.testing.assert_allclose(full, expected, rtol=1e-12)
 
@@ -119,7 +119,7 @@ def test_inpainting_initial_estimate_keeps_observed_and_fills_holes():
     y = rng.random((30, 30))
     mask = np.zeros_like(y, bool)
     mask[::7, ::5] = True
-    lik = Inpainting(mask)
+    lik = Inpainting(~mask)
     x = lik.initial_estimate(np.where(mask, y, np.nan))
     assert np.all(np.isfinite(x))
     assert y[mask].min() - 1e-9 <= x.min() and x.max() <= y[mask].max() + 1e-9
@@ -152,7 +152,7 @@ def test_custom_likelihood_needs_only_forward_and_adjoint():
         (lambda: Blur(-np.ones((3, 3)), 0.1), ValueError, "positive sum"),
         (lambda: Blur(np.ones(3), 0.1), ValueError, "2-D"),
         (lambda: Blur(np.ones((3, 3)), 0.1, boundary="zero"), ValueError, "boundary"),
-        (lambda: Inpainting(np.zeros((4, 4), bool)), ValueError, "no observed"),
+        (lambda: Inpainting(np.ones((4, 4), bool)), ValueError, "every pixel as missing"),
         (lambda: Inpainting(np.full((4, 4), 0.5)), ValueError, "boolean"),
         (lambda: Inpainting(np.ones(4, bool)), ValueError, "2-D"),
     ],
@@ -166,14 +166,14 @@ def test_shape_mismatches():
     with pytest.raises(ValueError, match="larger than the image"):
         Blur(np.ones((9, 9)), 0.1).check_observation(np.zeros((5, 20)))
     with pytest.raises(ValueError, match="does not match"):
-        Inpainting(np.ones((4, 4), bool)).check_observation(np.zeros((5, 5)))
+        Inpainting(np.zeros((4, 4), bool)).check_observation(np.zeros((5, 5)))
 
 
 def test_mask_is_copied():
-    mask = np.ones((4, 4), bool)
+    mask = np.zeros((4, 4), bool)
     lik = Inpainting(mask)
-    mask[0, 0] = False
-    assert lik.mask[0, 0]
+    mask[0, 0] = True
+    assert not lik.mask[0, 0] and lik.observed[0, 0]
 
 
 def test_tiles_of_likelihoods():
@@ -182,6 +182,7 @@ def test_tiles_of_likelihoods():
     window = (slice(5, 15), slice(10, 30))
     tile = Inpainting(mask).tile(window)
     np.testing.assert_array_equal(tile.mask, mask[window])
+    np.testing.assert_array_equal(tile.observed, ~mask[window])
     hole = Inpainting(mask).tile((slice(0, 0), slice(0, 0)))  # nothing observed is allowed
     assert hole.mask.size == 0
     noise = GaussianNoise(0.1)
@@ -192,3 +193,24 @@ def test_tiles_of_likelihoods():
     inner = (slice(2, -2), slice(4, -4))  # where the whole kernel window lies in the tile
     np.testing.assert_allclose(blur.tile(window).forward(x)[inner], blur.forward(x)[inner])
     assert np.all(blur.tile(window).forward(x)[:2] == 0)
+
+
+def test_both_spellings_of_one_inpainting_problem_give_the_same_image():
+    """True = missing, as scikit-image's ``inpaint_biharmonic``: the function, the restorer
+    with ``Inpainting`` and the command line's white-is-missing mask agree."""
+    from skimage import data
+
+    from skgate import EPLLRestorer, inpaint_epll
+
+    clean = data.camera()[200:264, 200:264] / 255.0
+    missing = np.random.default_rng(0).random(clean.shape) > 0.6
+    damaged = np.where(missing, 0.0, clean)
+    settings = {"stride": 3, "betas": [50.0, 200.0, 800.0]}
+    by_function = inpaint_epll(damaged, missing, **settings)
+    by_restorer = EPLLRestorer(**settings).restore(damaged, Inpainting(missing))
+    np.testing.assert_allclose(by_function, by_restorer)
+    np.testing.assert_allclose(by_function[~missing], clean[~missing], atol=0.02)
+    # the other polarity restores the wrong pixels: a mistake that shows
+    assert np.abs(inpaint_epll(damaged, ~missing, **settings) - clean).mean() > 5 * np.abs(
+        by_function - clean
+    ).mean()

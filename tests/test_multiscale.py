@@ -92,7 +92,7 @@ def test_scales_need_a_likelihood_with_a_coarse_version(noisy_and_clean):
     noisy, _ = noisy_and_clean
     mask = np.ones(noisy.shape, dtype=bool)
     with pytest.raises(ValueError, match="scales=2.*Inpainting"):
-        EPLLRestorer(scales=2).restore(noisy, Inpainting(mask))
+        EPLLRestorer(scales=2).restore(noisy, Inpainting(~mask))
     for bad in ({"scales": 0}, {"fusion_weight": 1.5}, {"fusion_weight": -0.1}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             EPLLRestorer(**bad).restore(noisy, GaussianNoise(0.1))

@@ -147,7 +147,7 @@ def test_deblurring_beats_the_blurred_image(clean):
 def test_inpainting_fills_missing_pixels(clean):
     mask = np.random.default_rng(2).random(clean.shape) > 0.5
     observed = np.where(mask, clean, 0.0)
-    out = inpaint_epll(observed, mask)
+    out = inpaint_epll(observed, ~mask)
     assert psnr(clean, out, data_range=1) > 25
     np.testing.assert_allclose(out[mask], clean[mask], atol=0.05)
 
@@ -183,7 +183,7 @@ def test_restorer_with_own_small_prior():
         (lambda c: denoise_epll(np.stack([c, c], -1), 0.1), ValueError, "channel_axis"),
         (lambda c: denoise_epll(c, 0.1, channel_axis=-1), ValueError, "3-D"),
         (lambda c: denoise_epll(c.astype(complex), 0.1), TypeError, "real"),
-        (lambda c: inpaint_epll(c, np.ones((3, 3), bool)), ValueError, "mask shape"),
+        (lambda c: inpaint_epll(c, np.zeros((3, 3), bool)), ValueError, "mask shape"),
         (lambda c: deblur_epll(c, np.ones((80, 80)), 0.1), ValueError, "kernel"),
         (lambda c: EPLLRestorer(prior=3).restore(c, GaussianNoise(0.1)), TypeError, "prior"),
         (lambda c: EPLLRestorer(clip=(1, 0)).restore(c, GaussianNoise(0.1)), ValueError, "clip"),

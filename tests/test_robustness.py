@@ -93,7 +93,7 @@ BAD_CALLS = [
     ),
     ("mask wrong shape", lambda: inpaint_epll(IMAGE, np.ones((10, 10), bool)), ValueError, "mask"),
     ("mask 0.5 values", lambda: inpaint_epll(IMAGE, np.full((20, 20), 0.5)), ValueError, "mask"),
-    ("mask all missing", lambda: inpaint_epll(IMAGE, np.zeros((20, 20), bool)), ValueError, "mask"),
+    ("mask all missing", lambda: inpaint_epll(IMAGE, np.ones((20, 20), bool)), ValueError, "mask"),
     ("mask 3-D", lambda: inpaint_epll(IMAGE, np.ones((20, 20, 1), bool)), ValueError, "mask"),
     ("estimate NaN", lambda: estimate_noise_sigma(_bad("nan")), ValueError, "NaN"),
     ("estimate 3-D", lambda: estimate_noise_sigma(np.zeros((9, 9, 3))), ValueError, "channel_axis"),
@@ -191,7 +191,7 @@ def test_mask_and_kernel_are_not_modified():
     mask = np.random.default_rng(1).random((20, 20)) > 0.3
     kernel = np.ones((3, 3)) / 9
     mask_before, kernel_before, image_before = mask.copy(), kernel.copy(), IMAGE.copy()
-    inpaint_epll(IMAGE, mask, **FAST)
+    inpaint_epll(IMAGE, ~mask, **FAST)
     deblur_epll(IMAGE, kernel, 0.01, **FAST)
     np.testing.assert_array_equal(mask, mask_before)
     np.testing.assert_array_equal(kernel, kernel_before)
@@ -204,7 +204,7 @@ def test_even_kernels_and_channel_last_colour_are_documented_results():
     colour = np.stack([IMAGE, IMAGE.T, IMAGE[::-1]], axis=-1)
     mask = np.ones((20, 20), bool)
     mask[5:9, 5:9] = False
-    filled = inpaint_epll(colour, mask, channel_axis=-1, **FAST)
+    filled = inpaint_epll(colour, ~mask, channel_axis=-1, **FAST)
     assert filled.shape == colour.shape
     np.testing.assert_allclose(filled[mask], colour[mask], atol=0.02)
 

@@ -245,16 +245,16 @@ BAD_LAZY_CALLS = {
     "scales=1.5": lambda x: denoise_epll(x, 0.1, scales=1.5),
     "stride=0": lambda x: denoise_epll(x, 0.1, stride=0),
     "stride='3'": lambda x: denoise_epll(x, 0.1, stride="3"),
-    "inpaint sigma=-1": lambda x: inpaint_epll(x, MASK, sigma=-1),
-    "inpaint sigma=inf": lambda x: inpaint_epll(x, MASK, sigma=np.inf),
-    "inpaint sigma=0": lambda x: inpaint_epll(x, MASK, sigma=0),
-    "inpaint sigma=nan": lambda x: inpaint_epll(x, MASK, sigma=np.nan),
-    "inpaint sigma='a'": lambda x: inpaint_epll(x, MASK, sigma="a"),
-    "mask of the wrong shape": lambda x: inpaint_epll(x, MASK[:10]),
-    "all-False mask": lambda x: inpaint_epll(x, MASK & False),
+    "inpaint sigma=-1": lambda x: inpaint_epll(x, ~MASK, sigma=-1),
+    "inpaint sigma=inf": lambda x: inpaint_epll(x, ~MASK, sigma=np.inf),
+    "inpaint sigma=0": lambda x: inpaint_epll(x, ~MASK, sigma=0),
+    "inpaint sigma=nan": lambda x: inpaint_epll(x, ~MASK, sigma=np.nan),
+    "inpaint sigma='a'": lambda x: inpaint_epll(x, ~MASK, sigma="a"),
+    "mask of the wrong shape": lambda x: inpaint_epll(x, ~MASK[:10]),
+    "all-True (all missing) mask": lambda x: inpaint_epll(x, MASK | True),
     "0.5 mask": lambda x: inpaint_epll(x, MASK * 0.5),
     "NaN mask": lambda x: inpaint_epll(x, np.where(MASK, np.nan, 1.0)),
-    "dask mask of the wrong shape": lambda x: inpaint_epll(x, _lazy(MASK[:10], 5)),
+    "dask mask of the wrong shape": lambda x: inpaint_epll(x, _lazy(~MASK[:10], 5)),
     "progress": lambda x: EPLLRestorer().restore(x, GaussianNoise(0.1), progress=print),
     "channel_axis=True": lambda x: denoise_epll(da.stack([x] * 3, -1), 0.1, channel_axis=True),
     "huge graph": lambda x: denoise_epll(da.zeros((10**7, 10**7)), 0.1),
@@ -288,9 +288,9 @@ def test_colour_dask_inpainting_in_every_layout(channel_axis, chunks, lazy_mask)
     colour = np.stack([CLEAN, CLEAN[::-1], CLEAN.T], axis=-1)
     observed = np.where(MASK[..., None], colour, 0.0)
     image = np.moveaxis(observed, -1, channel_axis)
-    mask = _lazy(MASK, 64) if lazy_mask else MASK
+    mask = _lazy(~MASK, 64) if lazy_mask else ~MASK
     lazy = inpaint_epll(_lazy(image, chunks), mask, channel_axis=channel_axis, **FAST)
-    in_memory = inpaint_epll(image, MASK, channel_axis=channel_axis, **FAST)
+    in_memory = inpaint_epll(image, ~MASK, channel_axis=channel_axis, **FAST)
     np.testing.assert_allclose(lazy.compute(), in_memory, atol=0.05)
 
 
@@ -300,8 +300,8 @@ def test_a_wide_hole_in_small_chunks_is_filled_as_in_memory():
     damaged = np.where(hole, CLEAN, 0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the chunks grow
-        lazy = inpaint_epll(_lazy(damaged, 32), hole, gating="network", **FAST).compute()
-    in_memory = inpaint_epll(damaged, hole, gating="network", **FAST)
+        lazy = inpaint_epll(_lazy(damaged, 32), ~hole, gating="network", **FAST).compute()
+    in_memory = inpaint_epll(damaged, ~hole, gating="network", **FAST)
     assert lazy[20:110, 20:110].min() > 0.02  # no black square
     assert np.abs(lazy - in_memory).mean() < 0.02
 

@@ -84,7 +84,7 @@ BAD_IMAGES = {
 IMAGE_ENTRY_POINTS = {
     "denoise_epll": lambda image: denoise_epll(image, 0.1, scales=1, **FAST),
     "deblur_epll": lambda image: deblur_epll(image, KERNEL, 0.01, **FAST),
-    "inpaint_epll": lambda image: inpaint_epll(image, MASK, **FAST),
+    "inpaint_epll": lambda image: inpaint_epll(image, ~MASK, **FAST),
     "EPLLRestorer.restore": lambda image: EPLLRestorer(**FAST).restore(image, GaussianNoise(0.1)),
     "estimate_noise_sigma": lambda image: estimate_noise_sigma(image),
     "extract_patches": lambda image: extract_patches(image, 8),
@@ -157,7 +157,7 @@ ARGUMENT_CASES += [
 ]
 ARGUMENT_CASES += [
     (f"{cls.__name__}: sigma={value!r}", (lambda c=cls, v=value: c(v)), "sigma")
-    for cls in (GaussianNoise, lambda s: Blur(KERNEL, s), lambda s: Inpainting(MASK, s))
+    for cls in (GaussianNoise, lambda s: Blur(KERNEL, s), lambda s: Inpainting(~MASK, s))
     for value in (0.0, -1.0, np.nan, 1e300, 1e-300, "a")
 ]
 
@@ -205,7 +205,7 @@ KERNEL_CASES += [
 BAD_MASKS = {
     "wrong shape": np.ones((10, 10), bool),
     "values 0.5": np.full((20, 20), 0.5),
-    "all missing": np.zeros((20, 20), bool),
+    "all missing": np.ones((20, 20), bool),
     "3-D": np.ones((20, 20, 1), bool),
     "NaN": np.full((20, 20), np.nan),
     "complex": np.ones((20, 20), complex),
@@ -536,10 +536,10 @@ def test_a_network_for_another_prior_is_refused(model_files):
 )
 def test_degenerate_masks_finish_with_a_finite_image(mask):
     image = np.random.default_rng(3).random((64, 64))
-    fill = Inpainting(mask).initial_estimate(image)
+    fill = Inpainting(~mask).initial_estimate(image)
     assert np.all(np.isfinite(fill))
     assert np.array_equal(fill[mask], image[mask])
-    restored = inpaint_epll(image, mask, stride=4, betas=[100.0, 1000.0])
+    restored = inpaint_epll(image, ~mask, stride=4, betas=[100.0, 1000.0])
     assert restored.shape == image.shape and np.all(np.isfinite(restored))
 
 

@@ -31,8 +31,8 @@ def test_denoising_schedule_is_zoran_and_weiss(sigma):
 def test_deblurring_and_inpainting_schedules():
     blur = Blur(np.ones((3, 3)) / 9, sigma=0.01)
     np.testing.assert_allclose(blur.default_betas(), 5 * 4.0 ** np.arange(6))
-    mask = np.ones((16, 16), dtype=bool)
-    np.testing.assert_allclose(Inpainting(mask).default_betas(), 50 * 1.25 ** np.arange(29))
+    missing = np.zeros((16, 16), dtype=bool)
+    np.testing.assert_allclose(Inpainting(missing).default_betas(), 50 * 1.25 ** np.arange(29))
 
 
 @pytest.mark.parametrize("function", [denoise_epll, deblur_epll, inpaint_epll])

@@ -81,9 +81,9 @@ def test_tiled_inpainting_fills_a_tile_without_observations(clean):
     mask[:40, :40] = False  # a whole tile's core and more is missing
     observed = np.where(mask, clean, 0.0)
     restorer = EPLLRestorer(stride=2, betas=[50, 400, 3200])
-    whole = restorer.restore(observed, Inpainting(mask))
+    whole = restorer.restore(observed, Inpainting(~mask))
     tiled = EPLLRestorer(stride=2, betas=[50, 400, 3200], tile_shape=32).restore(
-        observed, Inpainting(mask)
+        observed, Inpainting(~mask)
     )
     assert np.all(np.isfinite(tiled))
     np.testing.assert_allclose(tiled[mask], observed[mask], atol=0.01)

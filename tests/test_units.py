@@ -109,8 +109,8 @@ def test_deblur_and_inpaint_are_equivariant():
     scaled = deblur_epll(NOISY * 1e3 + 7e4, kernel, 100.0, **scaled_fast)
     assert np.abs((scaled - 7e4) / 1e3 - blurred).max() < 0.1
     mask = np.random.default_rng(1).random(CLEAN.shape) > 0.5
-    filled = inpaint_epll(np.where(mask, CLEAN, 0), mask, **fast)
-    filled_scaled = inpaint_epll(np.where(mask, CLEAN * 1e-6 + 5, 0), mask, sigma=1e-9, **tiny_fast)
+    filled = inpaint_epll(np.where(mask, CLEAN, 0), ~mask, **fast)
+    filled_scaled = inpaint_epll(np.where(mask, CLEAN * 1e-6 + 5, 0), ~mask, sigma=1e-9, **tiny_fast)
     assert np.abs((filled_scaled - 5) / 1e-6 - filled).max() < 0.1
 
 
@@ -118,13 +118,13 @@ def test_nan_in_missing_pixels_is_ignored():
     fast = {k: v for k, v in FAST.items() if k != "scales"}
     mask = np.random.default_rng(1).random(CLEAN.shape) > 0.5
     with_nan = np.where(mask, CLEAN, np.nan)
-    filled = inpaint_epll(with_nan, mask, **fast)
+    filled = inpaint_epll(with_nan, ~mask, **fast)
     assert np.all(np.isfinite(filled))
-    np.testing.assert_allclose(filled, inpaint_epll(np.where(mask, CLEAN, 0), mask, **fast))
+    np.testing.assert_allclose(filled, inpaint_epll(np.where(mask, CLEAN, 0), ~mask, **fast))
     colour = np.stack([with_nan] * 3, axis=-1)
-    assert np.all(np.isfinite(inpaint_epll(colour, mask, channel_axis=-1, **fast)))
+    assert np.all(np.isfinite(inpaint_epll(colour, ~mask, channel_axis=-1, **fast)))
     with pytest.raises(ValueError, match="image"):  # NaN where observed stays an error
-        inpaint_epll(np.where(mask, np.nan, 0), mask, **fast)
+        inpaint_epll(np.where(mask, np.nan, 0), ~mask, **fast)
 
 
 @pytest.mark.parametrize("scale", [1e-3, 1e-8, 255])

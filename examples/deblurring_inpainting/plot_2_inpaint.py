@@ -10,7 +10,8 @@ observed. Here a crop is scratched with short strokes, restored with
 # %%
 # An image with scratches
 # -----------------------
-# The mask says which pixels were observed (``True``); the missing ones may hold anything.
+# The mask says which pixels are missing (``True``, as in scikit-image's
+# :func:`~skimage.restoration.inpaint_biharmonic`); they may hold anything.
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -33,7 +34,7 @@ observed = np.where(missing, 0.0, clean)
 # Restoring
 # ---------
 
-restored = inpaint_epll(observed, ~missing, stride=2)
+restored = inpaint_epll(observed, missing, stride=2)  # True = missing, as skimage
 baseline = inpaint_biharmonic(observed, missing)
 
 # %%
