@@ -211,6 +211,7 @@ def test_both_spellings_of_one_inpainting_problem_give_the_same_image():
     np.testing.assert_allclose(by_function, by_restorer)
     np.testing.assert_allclose(by_function[~missing], clean[~missing], atol=0.02)
     # the other polarity restores the wrong pixels: a mistake that shows
-    assert np.abs(inpaint_epll(damaged, ~missing, **settings) - clean).mean() > 5 * np.abs(
-        by_function - clean
-    ).mean()
+    assert (
+        np.abs(inpaint_epll(damaged, ~missing, **settings) - clean).mean()
+        > 5 * np.abs(by_function - clean).mean()
+    )

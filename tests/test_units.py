@@ -110,7 +110,9 @@ def test_deblur_and_inpaint_are_equivariant():
     assert np.abs((scaled - 7e4) / 1e3 - blurred).max() < 0.1
     mask = np.random.default_rng(1).random(CLEAN.shape) > 0.5
     filled = inpaint_epll(np.where(mask, CLEAN, 0), ~mask, **fast)
-    filled_scaled = inpaint_epll(np.where(mask, CLEAN * 1e-6 + 5, 0), ~mask, sigma=1e-9, **tiny_fast)
+    filled_scaled = inpaint_epll(
+        np.where(mask, CLEAN * 1e-6 + 5, 0), ~mask, sigma=1e-9, **tiny_fast
+    )
     assert np.abs((filled_scaled - 5) / 1e-6 - filled).max() < 0.1
 
 
