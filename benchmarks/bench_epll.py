@@ -28,9 +28,9 @@ from skimage.io import imread
 from skimage.transform import resize
 
 from skgate import Blur, EPLLRestorer, ExactGating, Gating, GaussianNoise, Inpainting
-from skgate.kernels import gaussian_kernel, motion_kernel
+from skgate._kernels import gaussian_kernel, motion_kernel
+from skgate._tables import MixtureTables
 from skgate.models import load_default_prior
-from skgate.tables import MixtureTables
 
 #: Settings of the skgate restorer in the denoise, deblur and inpaint tables (--stride, --adapt).
 SKGATE = {"stride": 1, "adapt": 0}

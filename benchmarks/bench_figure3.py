@@ -25,9 +25,9 @@ import numpy as np
 from _common import print_table
 
 from skgate import GatingNetwork, GMMPatchPrior, load_default_network, load_default_prior
+from skgate._patches import sample_patches
+from skgate._tables import MixtureTables
 from skgate.models import load_network, save_network
-from skgate.patches import sample_patches
-from skgate.tables import MixtureTables
 
 SIGMA = 25 / 255
 

@@ -25,10 +25,10 @@ from skimage.io import imread
 from skimage.transform import resize
 
 from skgate import Blur, EPLLRestorer, GaussianNoise, load_default_prior, sample_patches
-from skgate.gating import RESCORED_CANDIDATES, NetworkGating
-from skgate.kernels import gaussian_kernel
+from skgate._gating import RESCORED_CANDIDATES, NetworkGating
+from skgate._kernels import gaussian_kernel
+from skgate._tables import MixtureTables
 from skgate.models import load_default_network, load_network
-from skgate.tables import MixtureTables
 
 
 def clean_head_only(network):

@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
 from skgate import GMMPatchPrior, load_default_prior, sample_patches
-from skgate.prior import dc_free_basis
+from skgate._prior import dc_free_basis
 
 
 def images(folder):

@@ -17,9 +17,9 @@ import numpy as np
 from _common import DATA, image_files, load_image, print_table
 
 from skgate import EPLLRestorer, GaussianNoise
-from skgate.gating import make_gating
-from skgate.patches import PatchGrid, shifted_offset
-from skgate.shipped import default_network, default_prior, tables_of
+from skgate._gating import make_gating
+from skgate._patches import PatchGrid, shifted_offset
+from skgate._shipped import default_network, default_prior, tables_of
 
 
 def flops_per_patch(step, gating, n_dims, n_components, n_filters):

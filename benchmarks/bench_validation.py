@@ -54,8 +54,9 @@ from _common import (
     write_table_json,
 )
 
-from skgate import EPLLRestorer, GaussianNoise, denoise_epll, shipped
-from skgate.gating import FlatTailGating, NetworkGating
+from skgate import EPLLRestorer, GaussianNoise, denoise_epll
+from skgate import _shipped as shipped
+from skgate._gating import FlatTailGating, NetworkGating
 from skgate.models import load_network, load_prior
 
 #: Named configurations (``denoise_epll`` keyword arguments).

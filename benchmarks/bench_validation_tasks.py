@@ -32,7 +32,7 @@ from _common import (
 from skimage.restoration import inpaint_biharmonic, wiener
 
 from skgate import Blur, deblur_epll, inpaint_epll
-from skgate.kernels import gaussian_kernel, motion_kernel
+from skgate._kernels import gaussian_kernel, motion_kernel
 
 KERNELS = {"gaussian": gaussian_kernel(1.6, size=9), "motion": motion_kernel(15, 45.0)}
 BALANCES = [0.003, 0.01, 0.03, 0.1]

@@ -62,17 +62,15 @@ def make(folder, megapixels):
 
 def restore(folder):
     """In a fresh process: the command line's chunked path, timed, with its peak memory."""
-    from skgate.bigfiles import open_lazy, write_lazy
-    from skgate.lazy import restore_lazy
-    from skgate.likelihoods import GaussianNoise
-    from skgate.restoration import EPLLRestorer
+    from skgate import EPLLRestorer, GaussianNoise
+    from skgate._bigfiles import open_lazy, write_lazy
 
     before = _peak_mb()
     reset = _reset_peak()
     tic = time.perf_counter()
     source = open_lazy(folder / "noisy.zarr")
     restorer = EPLLRestorer(gating="network", stride=3)
-    restored = restore_lazy(source.image, GaussianNoise(SIGMA255 / 255), restorer)
+    restored = restorer.restore(source.image, GaussianNoise(SIGMA255 / 255))
     write_lazy(folder / "restored.zarr", restored, source)
     seconds = time.perf_counter() - tic
     print(

@@ -3,17 +3,17 @@
 The public API is re-exported here; see the submodules for the pieces.
 """
 
-from .adaptation import adapt_prior
-from .functions import deblur_epll, denoise_epll, inpaint_epll
-from .gating import ExactGating, Gating
-from .kernels import gaussian_kernel, motion_kernel
-from .likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
+from ._adaptation import adapt_prior
+from ._functions import deblur_epll, denoise_epll, inpaint_epll
+from ._gating import ExactGating, Gating
+from ._kernels import gaussian_kernel, motion_kernel
+from ._likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
+from ._network import GatingNetwork
+from ._noise import estimate_noise_sigma
+from ._patches import aggregate_patches, extract_patches, patch_coverage, sample_patches
+from ._prior import GMMPatchPrior
+from ._restorer import EPLLRestorer
 from .models import load_default_network, load_default_prior
-from .network import GatingNetwork
-from .noise import estimate_noise_sigma
-from .patches import aggregate_patches, extract_patches, patch_coverage, sample_patches
-from .prior import GMMPatchPrior
-from .restoration import EPLLRestorer
 
 __version__ = "0.1.0.dev0"
 

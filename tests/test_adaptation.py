@@ -4,8 +4,8 @@ from skimage import data
 from skimage.metrics import peak_signal_noise_ratio as psnr
 
 from skgate import EPLLRestorer, GaussianNoise, adapt_prior, load_default_prior
-from skgate.patches import extract_patches
-from skgate.tables import MixtureTables
+from skgate._patches import extract_patches
+from skgate._tables import MixtureTables
 
 
 @pytest.fixture(scope="module")

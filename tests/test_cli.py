@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from skimage.io import imsave
 
-from skgate.cli import main
+from skgate._cli import main
 from skgate.models import load_prior
 
 
@@ -159,7 +159,7 @@ def test_failed_write_leaves_nothing_behind(noisy_files, capsys):
 def test_progress_bar_only_on_a_terminal():
     import io
 
-    from skgate.cli import Progress
+    from skgate._cli import Progress
 
     class Terminal(io.StringIO):
         def isatty(self):

@@ -13,8 +13,8 @@ import tifffile
 from skimage import data
 from skimage.io import imsave
 
-from skgate import cli
-from skgate.cli import main
+from skgate import _cli
+from skgate._cli import main
 from skgate.models import load_default_network, save_network
 
 
@@ -45,7 +45,7 @@ def folder(tmp_path_factory):
     np.save(root / "kbig.npy", np.ones((100, 100)) / 1e4)
     np.save(root / "model.npy", np.zeros(3))
     save_network(load_default_network(), root / "network.npz")
-    with np.load(cli.default_prior_path(), allow_pickle=False) as archive:
+    with np.load(_cli.default_prior_path(), allow_pickle=False) as archive:
         prior_arrays = {key: archive[key] for key in archive.files}
     np.savez(root / "list_meta.npz", **{**prior_arrays, "metadata": np.array(json.dumps([1]))})
     return root
@@ -232,7 +232,7 @@ def test_ctrl_c_is_one_line_and_exit_130(folder, capsys, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.chdir(folder)
-    monkeypatch.setattr(cli, "restore_channels", interrupted)
+    monkeypatch.setattr(_cli.EPLLRestorer, "restore", interrupted)
     before = _files(folder)
     assert main(["denoise", "g.png", "out.png", "--sigma", "20"]) == 130
     err = capsys.readouterr().err
@@ -245,7 +245,7 @@ def test_an_unexpected_error_is_one_line_with_its_type(folder, capsys, monkeypat
         raise MemoryError
 
     monkeypatch.chdir(folder)
-    monkeypatch.setattr(cli, "restore_channels", broken)
+    monkeypatch.setattr(_cli.EPLLRestorer, "restore", broken)
     assert main(["denoise", "g.png", "out.png", "--sigma", "20"]) == 2
     assert capsys.readouterr().err.strip() == "skgate denoise: error: MemoryError"
     monkeypatch.setenv("SKGATE_TRACEBACK", "1")

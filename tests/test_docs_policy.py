@@ -10,7 +10,7 @@ import re
 import pytest
 
 import skgate
-from skgate.cli import build_parser
+from skgate._cli import build_parser
 
 # "0.2 dB", "+0.07 dB", "3.4 s", "12 seconds", "0.5 ms", "9x faster", "4 times the time"
 _NUMBER = r"(?:(?<![\w.])[-+]?\d+(?:\.\d+)?|\b(?:two|three|four|five|six|seven|eight|nine|ten))"

@@ -21,7 +21,7 @@ from skgate import (  # noqa: E402
     gaussian_kernel,
     inpaint_epll,
 )
-from skgate.cli import main  # noqa: E402
+from skgate._cli import main  # noqa: E402
 
 FAST = {"stride": 3, "betas": [100.0, 400.0, 1600.0]}
 SIGMA = 20 / 255
@@ -201,7 +201,7 @@ def test_zarr_and_tiff_round_trips_through_the_command_line(stores, source, targ
 
 
 def test_a_failed_chunked_run_leaves_nothing_behind(stores, monkeypatch, capsys):
-    from skgate import lazy
+    from skgate import _lazy as lazy
 
     folder = stores[0]
     monkeypatch.chdir(folder)
@@ -236,7 +236,7 @@ def test_a_custom_prior_travels_fitted_with_the_graph():
 
 
 def test_chunk_progress_reaches_its_total_when_small_chunks_are_merged():
-    from skgate.bigfiles import ChunkProgress
+    from skgate._bigfiles import ChunkProgress
 
     # a last column of 16 pixels is thinner than the margin: it is restored merged
     lazy = denoise_epll(da.from_array(NOISY, chunks=48), SIGMA, gating="network", scales=1, **FAST)

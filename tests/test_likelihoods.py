@@ -3,8 +3,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from skgate.likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
-from skgate.patches import PatchGrid
+from skgate._likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
+from skgate._patches import PatchGrid
 
 
 def make_likelihood(kind, shape, rng):

@@ -147,7 +147,7 @@ def test_shipped_default_prior_is_valid_and_useful():
     # a smooth image is far more probable under the prior than white noise of equal variance
     from skimage import data
 
-    from skgate.patches import extract_patches
+    from skgate._patches import extract_patches
 
     image = data.camera()[::2, ::2] / 255.0
     patches = extract_patches(image, 8, stride=4)

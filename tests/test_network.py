@@ -3,11 +3,11 @@ import pytest
 from scipy.optimize import check_grad
 
 from skgate import GMMPatchPrior
+from skgate._gating import NetworkGating
 from skgate._gating_loss import loss_and_grad
-from skgate.gating import NetworkGating
-from skgate.network import GatingNetwork
-from skgate.patches import sample_patches
-from skgate.tables import MixtureTables
+from skgate._network import GatingNetwork
+from skgate._patches import sample_patches
+from skgate._tables import MixtureTables
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_network_gating_strategy_agrees_with_predict(teacher_and_patches):
 
 
 def test_rescoring_the_networks_top_k_with_the_exact_posterior(teacher_and_patches):
-    from skgate.gating import ExactGating
+    from skgate._gating import ExactGating
 
     prior, X = teacher_and_patches
     net = GatingNetwork(prior, n_filters=3, batch_size=2000, n_batches=1, random_state=0).fit(X)
@@ -180,7 +180,7 @@ def test_heads_are_interpolated_between_trained_levels(teacher_and_patches):
 def test_fit_heads_on_epll_patches_lowers_their_cross_entropy(teacher_and_patches):
     from skimage import data
 
-    from skgate.train import epll_patches
+    from skgate._train import epll_patches
 
     prior, X = teacher_and_patches
     levels = [0.0, 0.002, 0.008, 0.03]

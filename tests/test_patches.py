@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from skimage.io import imsave
 
-from skgate.patches import (
+from skgate._patches import (
     PatchGrid,
     add_dc,
     aggregate_patches,
@@ -186,7 +186,7 @@ def test_sample_patches_augment_draws_every_symmetry():
 
 @pytest.mark.parametrize("stride", [1, 2, 3, 4])
 def test_shifted_offsets_stay_inside_the_stride_and_move(stride):
-    from skgate.patches import shifted_offset
+    from skgate._patches import shifted_offset
 
     offsets = [shifted_offset(stride, i) for i in range(2 * stride)]
     assert all(0 <= r < stride and 0 <= c < stride for r, c in offsets)

@@ -6,7 +6,7 @@ from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
 
 from skgate import GMMPatchPrior
-from skgate.prior import dc_free_basis
+from skgate._prior import dc_free_basis
 
 P = 4
 _RNG = np.random.default_rng(0)

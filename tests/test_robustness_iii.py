@@ -28,7 +28,7 @@ from skgate import (
     gaussian_kernel,
     inpaint_epll,
 )
-from skgate.cli import main
+from skgate._cli import main
 from skgate.models import MAX_FIELD_ELEMENTS, ModelFileError, default_prior_path, load_prior
 
 da = pytest.importorskip("dask.array")
@@ -111,7 +111,7 @@ def test_an_output_containing_or_inside_the_input_is_refused(stores, source, tar
 
 def test_a_regular_file_named_like_a_store_is_refused_before_work(stores, capsys, monkeypatch):
     (stores / "file.zarr").write_text("not a store")
-    monkeypatch.setattr("skgate.cli.restore_lazy", pytest.fail)  # no work may start
+    monkeypatch.setattr("skgate._cli.EPLLRestorer.restore", pytest.fail)  # no work may start
     assert _denoise("in.zarr", "file.zarr", "--overwrite") == 2
     assert "file.zarr" in capsys.readouterr().err
     assert (stores / "file.zarr").read_text() == "not a store"
@@ -430,7 +430,7 @@ def images(tmp_path, monkeypatch):
 
 
 def test_rgba_into_jpeg_is_refused_before_work(images, capsys, monkeypatch):
-    monkeypatch.setattr("skgate.cli.restore_channels", pytest.fail)  # no work may start
+    monkeypatch.setattr("skgate._cli.EPLLRestorer.restore", pytest.fail)  # no work may start
     assert main(["denoise", "rgba.png", "out.jpg", "--sigma", "10"]) == 2
     assert "alpha" in capsys.readouterr().err
     assert not (images / "out.jpg").exists()

@@ -34,8 +34,8 @@ from skgate import (
     motion_kernel,
     sample_patches,
 )
-from skgate.gating import Gating
-from skgate.kernels import parse_kernel
+from skgate._gating import Gating
+from skgate._kernels import parse_kernel
 from skgate.models import (
     ModelFileError,
     load_default_network,

@@ -42,31 +42,76 @@ def test_function_defaults(function):
         for name, p in inspect.signature(function).parameters.items()
         if p.default is not inspect.Parameter.empty
     }
-    assert defaults["stride"] == 3
+    # stride (and scales) come from the one table the restorer reads
+    assert defaults["stride"] is None
     assert defaults["gating"] == "exact"
     assert defaults["adapt"] == 0
     assert defaults["betas"] is None and defaults["lam"] is None
     if function is denoise_epll:
-        assert defaults["scales"] == 3
+        assert defaults["scales"] is None
         assert defaults["fusion_weight"] is None
     else:
         # multi-scale needs a coarse version of the degradation: Gaussian noise only
         assert "scales" not in defaults
 
 
+def test_the_defaults_table_per_likelihood():
+    from skgate import Likelihood
+    from skgate._defaults import defaults_for
+
+    missing = np.zeros((16, 16), dtype=bool)
+    assert defaults_for(GaussianNoise(0.1)) == {"stride": 3, "scales": 3}
+    assert defaults_for(Blur(np.ones((3, 3)) / 9, 0.01)) == {"stride": 3, "scales": 1}
+    assert defaults_for(Inpainting(missing)) == {"stride": 3, "scales": 1}
+
+    class Mine(GaussianNoise):
+        pass
+
+    class Other(Likelihood):
+        def forward(self, x):
+            return x
+
+        def adjoint(self, r):
+            return r
+
+    assert defaults_for(Mine(0.1)) == {"stride": 3, "scales": 3}
+    assert defaults_for(Other(0.1)) == {"stride": 3, "scales": 1}
+    with pytest.raises(TypeError, match="Likelihood"):
+        defaults_for("noise")
+
+
+def test_the_restorer_and_the_functions_give_one_image():
+    from skimage import data
+
+    clean = data.camera()[100:164, 100:164] / 255.0
+    noisy = clean + 0.1 * np.random.default_rng(0).standard_normal(clean.shape)
+    np.testing.assert_array_equal(
+        EPLLRestorer().restore(noisy, GaussianNoise(0.1)), denoise_epll(noisy, 0.1)
+    )
+    kernel = np.ones((3, 3)) / 9
+    blurred = Blur(kernel, 0.01).forward(clean)
+    np.testing.assert_array_equal(
+        EPLLRestorer().restore(blurred, Blur(kernel, 0.01)), deblur_epll(blurred, kernel, 0.01)
+    )
+    missing = np.random.default_rng(1).random(clean.shape) > 0.7
+    np.testing.assert_array_equal(
+        EPLLRestorer().restore(clean, Inpainting(missing)), inpaint_epll(clean, missing)
+    )
+
+
 def test_fusion_weights_per_noise_level():
-    from skgate.multiscale import FUSION_WEIGHTS
+    from skgate._multiscale import FUSION_WEIGHTS
 
     assert FUSION_WEIGHTS == ((15.0, 0.25), (25.0, 0.375), (50.0, 0.5), (75.0, 0.75))
 
 
 def test_restorer_defaults():
     restorer = EPLLRestorer()
-    assert restorer.stride == 1
+    assert restorer.stride is None  # the table's, for the likelihood it restores
     assert restorer.gating == "exact"
     assert restorer.adapt == 0
     assert restorer.adapt_strength == 10
-    assert restorer.scales == 1
+    assert restorer.scales is None
 
 
 @pytest.mark.parametrize("sigma", [s / 255 for s in (15, 20, 25, 35, 50, 75, 100)])
@@ -84,8 +129,8 @@ def test_network_output_layers_cover_the_default_schedule(sigma):
 
 
 def test_network_plus_exact_rescores_two_candidates():
-    from skgate.gating import RESCORED_CANDIDATES, make_gating
-    from skgate.shipped import default_network, default_prior, tables_of
+    from skgate._gating import RESCORED_CANDIDATES, make_gating
+    from skgate._shipped import default_network, default_prior, tables_of
 
     assert RESCORED_CANDIDATES == 2
     gating = make_gating("network+exact", tables_of(default_prior()), default_network)

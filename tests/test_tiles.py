@@ -9,7 +9,7 @@ from joblib import parallel_config
 from skimage import data
 
 from skgate import Blur, EPLLRestorer, GaussianNoise, Inpainting, Likelihood, load_default_prior
-from skgate.tiles import TileLayout
+from skgate._tiles import TileLayout
 
 
 @given(
@@ -244,14 +244,16 @@ def test_process_backend_gives_the_thread_result(clean):
 
 
 def test_small_tiles_grow_to_four_times_their_margin_and_tiny_images_restore_untiled():
-    restorer = EPLLRestorer(stride=2, tile_shape=40)
     likelihood = GaussianNoise(0.1)
-    assert restorer._tile_layout((96, 96), likelihood, 8, 2) is not None  # the tests' tiles
+    tiles_of = EPLLRestorer(stride=2, tile_shape=40)._settings_for(likelihood)
+    assert tiles_of._tile_layout((96, 96), likelihood, 8) is not None  # the tests' tiles
     with pytest.warns(UserWarning, match="tile_shape"):
-        layout = EPLLRestorer(tile_shape=10)._tile_layout((512, 512), likelihood, 8, 1)
+        settings = EPLLRestorer(stride=1, tile_shape=10)._settings_for(likelihood)
+        layout = settings._tile_layout((512, 512), likelihood, 8)
     assert min(layout.tile_shape) >= 4 * layout.margin
     # windows adding up to more than three images: one piece is cheaper
-    assert EPLLRestorer(tile_shape=32)._tile_layout((64, 64), likelihood, 8, 1) is None
+    settings = EPLLRestorer(stride=1, tile_shape=32)._settings_for(likelihood)
+    assert settings._tile_layout((64, 64), likelihood, 8) is None
 
 
 def test_a_small_blur_in_small_tiles_is_not_minutes():
@@ -259,5 +261,6 @@ def test_a_small_blur_in_small_tiles_is_not_minutes():
     image = np.random.default_rng(0).random((128, 128))
     restorer = EPLLRestorer(stride=3, betas=[5.0, 20.0], tile_shape=64, n_jobs=1)
     with pytest.warns(UserWarning, match="tile_shape"):
-        layout = restorer._tile_layout(image.shape, Blur(kernel, 0.01), 8, 3)
+        blur = Blur(kernel, 0.01)
+        layout = restorer._settings_for(blur)._tile_layout(image.shape, blur, 8)
     assert layout is None or min(layout.tile_shape) >= 4 * layout.margin

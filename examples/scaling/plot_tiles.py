@@ -52,12 +52,12 @@ print(f"largest pixel difference, tiled against untiled: {difference:.4f}")
 # The tiles
 # ---------
 # Each core (solid) is restored with a margin of context (dashed) and kept; the cores
-# partition the image. :class:`skgate.tiles.TileLayout` is the layout the restorer uses.
+# partition the image. :class:`skgate._tiles.TileLayout` is the layout the restorer uses.
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from skgate.tiles import TileLayout  # noqa: E402
+from skgate._tiles import TileLayout  # noqa: E402
 
 layout = TileLayout(clean.shape, 128, margin=24, align=3)
 fig, (left, right) = plt.subplots(1, 2, figsize=(8, 4))

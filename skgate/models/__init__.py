@@ -17,8 +17,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._files import atomic_path
 from .._linalg import unpack_symmetric
-from ..network import GatingNetwork
-from ..prior import GMMPatchPrior
+from .._network import GatingNetwork
+from .._prior import GMMPatchPrior
 
 __all__ = [
     "save_prior",

@@ -4,9 +4,9 @@ of every prior built once for all the images and tiles it restores."""
 import weakref
 from functools import lru_cache
 
-from .gating import make_gating
+from ._gating import make_gating
+from ._tables import MixtureTables
 from .models import default_network_path, load_default_prior, load_network
-from .tables import MixtureTables
 
 __all__ = ["default_prior", "default_network", "default_tables_and_gating", "tables_of"]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from ._files import output_folder
+from ._imageio import check_writable
+from ._network import MAX_NOISE_VARIANCE
 from ._validation import SIGMA_LIMITS
-from .imageio import check_writable
-from .network import MAX_NOISE_VARIANCE
 
 __all__ = [
     "positive_int",
@@ -42,7 +42,7 @@ def positive_int(text):
 
 def noise_levels(text):
     """argparse type: comma-separated positive noise variances (images in [0, 1]), at most
-    :data:`~skgate.network.MAX_NOISE_VARIANCE`."""
+    :data:`~skgate._network.MAX_NOISE_VARIANCE`."""
     try:
         levels = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:

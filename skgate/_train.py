@@ -12,13 +12,13 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
+from ._gating import ExactGating, Gating
+from ._likelihoods import GaussianNoise
+from ._patches import load_grey_image, sample_patches
+from ._prior import GMMPatchPrior
+from ._restorer import EPLLRestorer
+from ._tables import MixtureTables
 from ._validation import check_positive_int
-from .gating import ExactGating, Gating
-from .likelihoods import GaussianNoise
-from .patches import load_grey_image, sample_patches
-from .prior import GMMPatchPrior
-from .restoration import EPLLRestorer
-from .tables import MixtureTables
 
 __all__ = ["train_prior", "epll_patches"]
 

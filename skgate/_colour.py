@@ -1,7 +1,9 @@
-"""Colour: restoring each channel of an image with the grey prior."""
+"""Colour: restoring each channel of an image with the grey prior (the layer between
+the dask chunks and the 2-D core, :mod:`skgate._dispatch`)."""
 
 import numpy as np
 
+from ._epll import restore_observation
 from ._units import Units, infer_units
 from ._validation import as_float_image, check_channel_axis
 
@@ -31,15 +33,26 @@ def channel_units(channels, likelihood, data_range=None):
 
 
 def restore_channels(
-    image, likelihood, restorer, channel_axis, progress=None, data_range=None, units=None
+    image,
+    likelihood,
+    core,
+    channel_axis,
+    *,
+    progress=None,
+    data_range=None,
+    units=None,
+    x0=None,
+    callback=None,
 ):
-    """Restore a grey image, or each channel of a colour one with the same degradation.
+    """Restore a grey image with the settings ``core`` (:class:`~skgate._epll.EPLL`), or each
+    channel of a colour one with the same degradation.
 
     Three channels are restored in the opponent colour space (see ``_OPPONENT``), where they
     are much less correlated than R, G and B; other channel counts one by one, all in one
     data range: ``units`` where the caller chose them (a dask chunk: the whole image's), else
     from ``data_range`` or inferred from all channels. ``progress`` is called as
-    ``progress(done, total)`` over all channels."""
+    ``progress(done, total)`` over all channels; ``x0`` and ``callback`` serve grey images
+    only."""
     image = as_float_image(image)
     dtype = image.dtype
     if channel_axis is None:
@@ -47,14 +60,22 @@ def restore_channels(
             raise ValueError(
                 f"image must be 2-D (or pass channel_axis for colour), got shape {image.shape}"
             )
-        if units is None:
-            restored = restorer.restore(image, likelihood, progress=progress, data_range=data_range)
-        else:
-            restored = restorer._restore_in_units(image, likelihood, units, progress=progress)
+        restored = restore_observation(
+            image,
+            likelihood,
+            core,
+            units=units,
+            data_range=data_range,
+            x0=x0,
+            callback=callback,
+            progress=progress,
+        )
         return restored.astype(dtype, copy=False)
     if image.ndim != 3:
         raise ValueError(f"with channel_axis the image must be 3-D, got shape {image.shape}")
     check_channel_axis(image.ndim, channel_axis)
+    if x0 is not None or callback is not None:
+        raise ValueError("x0 and callback serve grey images; restore each channel on its own")
     channels = np.moveaxis(image, channel_axis, -1).astype(np.float64)
     if units is None:
         units = channel_units(channels, likelihood, data_range)
@@ -72,15 +93,16 @@ def restore_channels(
             return None
         return lambda done, total: progress(c * total + done, n_channels * total)
 
-    # Each channel is already in [0, 1] units; the restorer still converts the user's
+    # Each channel is already in [0, 1] units; the core still converts the user's
     # penalties and clip with the image's units (a constant gain of 0: no second offset).
     channel_units_ = Units(offset=0.0, scale=units.scale)
     out = np.stack(
         [
-            restorer._restore_in_units(
+            restore_observation(
                 channels[..., c] * units.scale,
                 likelihood.with_sigma(likelihood.sigma * gains[c]),
-                channel_units_,
+                core,
+                units=channel_units_,
                 progress=channel_progress(c),
             )
             / units.scale

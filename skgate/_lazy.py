@@ -3,35 +3,34 @@ out.
 
 Every output chunk is restored from the input chunk grown by a margin on every side (dask's
 ``overlap`` with ``boundary="none"``: nothing is padded at the image's own edges), and only
-its core is kept, exactly like an in-memory tile (:class:`skgate.tiles.TileLayout`). The
-margin is the restorer's tile margin (twice the patch size plus what the likelihood needs,
+its core is kept, exactly like an in-memory tile (:class:`skgate._tiles.TileLayout`). The
+margin is the restoration's tile margin (twice the patch size plus what the likelihood needs,
 e.g. the blur kernel), doubled for every coarser scale of a multi-scale restoration, plus
 ``stride - 1`` so that each window can start on the image's global patch lattice: every
 chunk uses the same grid offsets as an untiled restoration, and chunk borders do not show.
-Nothing is computed until the caller asks; the restorer (with its prior, if not the shipped
-one) is one task of the graph, shipped to each worker once.
+Nothing is computed until the caller asks; the settings (with their prior, if not the shipped
+one) are one task of the graph, shipped to each worker once.
 
 dask is an optional dependency (skgate's ``dask`` extra).
 """
 
-import copy
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ._colour import restore_channels
+from ._likelihoods import LARGEST_FILL_SCALE, Inpainting
+from ._tiles import MIN_CORE_PER_MARGIN, enlarged_tile_shape
 from ._units import check_data_range, infer_units
 from ._validation import as_float_image, check_channel_axis, check_noise_level
-from .colour import restore_channels
-from .likelihoods import LARGEST_FILL_SCALE, Inpainting, Likelihood
-from .shipped import default_prior
-from .tiles import MIN_CORE_PER_MARGIN, context_margin, enlarged_tile_shape
 
 __all__ = [
     "is_dask_array",
     "restore_lazy",
+    "LazyInpainting",
     "lazy_margin",
     "smallest_chunk",
     "sample_windows",
@@ -66,32 +65,37 @@ def _dask_array():
     return dask, da
 
 
-def _effective_scales(restorer, shape, patch_size):
-    """The scales a restoration of ``shape`` really uses: the coarse restorations stop when
-    the averaged image would be smaller than a patch."""
-    scales, side = 1, min(shape)
-    while scales < restorer.scales and side // 2 >= patch_size:
-        side //= 2
-        scales += 1
-    return scales
-
-
-def lazy_margin(restorer, likelihood, patch_size, shape=None, fill=False):
+def lazy_margin(core, likelihood, shape=None, fill=False):
     """Context (pixels) each chunk is restored with on every side (``fill``: plus the reach
     of the inpainting fill)."""
-    base = context_margin(restorer.tile_margin, likelihood, patch_size)
-    scales = restorer.scales if shape is None else _effective_scales(restorer, shape, patch_size)
-    # A coarse scale sees twice the distance: its border effects reach twice as far.
-    return base * 2 ** (scales - 1) + restorer.stride - 1 + (_FILL_REACH if fill else 0)
+    return core.context(likelihood, shape, _FILL_REACH if fill else 0)
 
 
-def smallest_chunk(restorer, likelihood, shape):
+def smallest_chunk(core, likelihood, shape):
     """The smallest chunk side worth restoring ``shape`` with (``MIN_CORE_PER_MARGIN`` times
     the chunks' context): for callers that choose the chunks, e.g. the command line."""
-    prior = restorer.prior if restorer.prior is not None else default_prior()
     inpainting = isinstance(likelihood, Inpainting)
-    depth = lazy_margin(restorer, likelihood, prior.patch_size, shape[:2], fill=inpainting)
-    return MIN_CORE_PER_MARGIN * depth
+    return MIN_CORE_PER_MARGIN * lazy_margin(core, likelihood, shape[:2], fill=inpainting)
+
+
+class LazyInpainting(Inpainting):
+    """Inpainting whose mask (True = missing) is a dask array, for a dask image: each chunk
+    builds :class:`~skgate.Inpainting` from its own window of the mask. Its shape and type
+    are checked here, its values when each chunk is computed."""
+
+    def __init__(self, mask, sigma=1e-3):
+        check_noise_level(sigma, "sigma", caller="inpaint_epll")
+        if mask.ndim != 2 or mask.dtype.kind not in "biuf":
+            raise ValueError(
+                f"mask must be a 2-D boolean array, got a dask array {mask.dtype} {mask.shape}"
+            )
+        self.sigma = sigma
+        self.lazy_mask = mask
+        self.observed = np.ones((1, 1), dtype=bool)  # a stand-in: chunks use their window
+        self._weights = self.observed.astype(np.float64)
+
+    def check_observation(self, y):
+        raise TypeError("with a dask array mask, the image must be a dask array too")
 
 
 def _check_mask_values(mask):
@@ -105,7 +109,7 @@ def _check_mask_values(mask):
 class _Block:
     """What every chunk's task needs besides its pixels (one object in the graph)."""
 
-    restorer: object
+    core: object
     likelihood: object
     channels: bool
     depth: int
@@ -140,7 +144,7 @@ class _Block:
         # the cores, so that workers x threads never exceed them.
         with threadpool_limits(limits=self.blas_threads):
             restored = restore_channels(
-                window, likelihood, self.restorer, -1 if self.channels else None, units=units
+                window, likelihood, self.core, -1 if self.channels else None, units=units
             )
         restored = restored.astype(dtype, copy=False)
         return restored[r0 - top : r1 - top, c0 - left : c1 - left]
@@ -194,18 +198,12 @@ def _check_lazy_image(image, channel_axis):
         check_channel_axis(image.ndim, channel_axis)
 
 
-def _lazy_mask(mask, sigma, shape, da):
-    """The inpainting mask of a lazy restoration, checked now as far as it can be without
-    computing it: a numpy mask fully, a dask one for its shape and type (its values when
-    each chunk is computed)."""
-    check_noise_level(sigma, "sigma", caller="inpaint_epll")
-    if is_dask_array(mask):
-        if mask.ndim != 2 or mask.dtype.kind not in "biuf":
-            raise ValueError(
-                f"mask must be a 2-D boolean array, got a dask array {mask.dtype} {mask.shape}"
-            )
+def _lazy_mask(likelihood, shape, da):
+    """The missing pixels of a lazy inpainting, as a dask array of ``shape``."""
+    if isinstance(likelihood, LazyInpainting):
+        mask = likelihood.lazy_mask
     else:
-        mask = da.from_array(Inpainting(mask, sigma).mask)
+        mask = da.from_array(likelihood.mask)
     if mask.shape != shape:
         raise ValueError(f"mask has shape {mask.shape}, the image {shape}")
     return mask
@@ -221,7 +219,7 @@ def _units_of_windows(*windows, sigma, gain, data_range):
     return infer_units(values, sigma, gain, data_range)
 
 
-def restore_lazy(image, likelihood, restorer, channel_axis=None, mask=None, data_range=None):
+def restore_lazy(image, likelihood, core, channel_axis=None, data_range=None):
     """The lazy restoration of the dask array ``image``: a dask array of the same shape,
     chunks and float dtype, computed chunk by chunk with overlap. Everything that can be
     checked without computing the image is checked here, at the call.
@@ -231,37 +229,28 @@ def restore_lazy(image, likelihood, restorer, channel_axis=None, mask=None, data
     image : dask.array.Array
         Grey ``(M, N)``, or colour with ``channel_axis``.
     likelihood : Likelihood
-        The degradation, which must support tiles (``likelihood.tile(window)``); with
-        ``mask``, only its ``sigma`` is used.
-    restorer : EPLLRestorer
+        The degradation, which must support tiles (``likelihood.tile(window)``). An
+        :class:`~skgate.Inpainting` (or :class:`LazyInpainting`, with a dask mask) is
+        restored from each chunk's own window of the mask, chunked like the image.
+    core : EPLL
         How each chunk is restored (its ``tile_shape`` and ``n_jobs`` are not used: the
         chunks are the tiles, and the dask scheduler runs them).
     channel_axis : int or None
-    mask : dask.array.Array or ndarray or None
-        For inpainting: the missing pixels (True), ``(M, N)``, chunked like the image
-        (rechunked if it is not); each chunk gets ``Inpainting`` on its own window of it.
     data_range : float or None
         As in :meth:`EPLLRestorer.restore`; inferred from a sample of the image's windows.
     """
     dask, da = _dask_array()
-    if not isinstance(likelihood, Likelihood):
-        raise TypeError(f"likelihood must be a Likelihood, got {type(likelihood).__name__}")
-    restorer._validate_params()
     _check_lazy_image(image, channel_axis)
     given_chunks = image.chunks
     if channel_axis is not None:
         image = da.moveaxis(image, channel_axis, -1).rechunk({2: -1})
-    prior = restorer.prior if restorer.prior is not None else default_prior()
-    patch_size = prior.patch_size
+    patch_size = core.patch_size
     if min(image.shape[:2]) < patch_size:
         raise ValueError(f"image of shape {image.shape} is smaller than the patch size")
-    inpainting = mask is not None or isinstance(likelihood, Inpainting)
-    if mask is not None:
-        mask = _lazy_mask(mask, likelihood.sigma, image.shape[:2], da)
+    inpainting = isinstance(likelihood, Inpainting)
+    mask = _lazy_mask(likelihood, image.shape[:2], da) if inpainting else None
     if mask is None:
         likelihood.tile((slice(0, 1), slice(0, 1)))  # no tiles: fails now, not at compute
-    restorer._check_clip()
-    restorer._models(restorer.prior)  # bad gating fails now
     check_data_range(data_range)
     # The data range needs the pixels: it is one lazy task, from a sample of the image.
     units = dask.delayed(_units_of_windows, pure=True)(
@@ -270,7 +259,7 @@ def restore_lazy(image, likelihood, restorer, channel_axis=None, mask=None, data
         gain=likelihood.constant_gain(),
         data_range=data_range,
     )
-    depth = lazy_margin(restorer, likelihood, patch_size, image.shape[:2], fill=inpainting)
+    depth = lazy_margin(core, likelihood, image.shape[:2], fill=inpainting)
     image = _with_chunks_at_least(image, depth, (0, 1))
     arrays = [image]
     if mask is not None:
@@ -288,11 +277,11 @@ def restore_lazy(image, likelihood, restorer, channel_axis=None, mask=None, data
     cores = os.cpu_count() or 1
     blas_threads = max(1, cores // min(cores, image.npartitions))
     block = _Block(
-        _untiled(restorer),
+        replace(core, tile_shape=None, n_jobs=1),  # the scheduler runs the chunks
         likelihood,
         image.ndim == 3,
         depth,
-        restorer.stride,
+        core.stride,
         mask is not None,
         blas_threads,
     )
@@ -311,12 +300,6 @@ def restore_lazy(image, likelihood, restorer, channel_axis=None, mask=None, data
     if channel_axis is not None:
         restored = da.moveaxis(restored, -1, channel_axis)
     return restored.rechunk(given_chunks) if restored.chunks != given_chunks else restored
-
-
-def _untiled(restorer):
-    """The same restorer for one chunk: no tiles inside, one job (the scheduler runs the
-    chunks in parallel). A shallow copy: ``sklearn.base.clone`` would unfit its prior."""
-    return copy.copy(restorer).set_params(tile_shape=None, n_jobs=1)
 
 
 def _restore_chunk(*blocks, units, block_info=None):

@@ -15,8 +15,8 @@ import numpy as np
 from joblib import parallel_config
 
 from . import __version__
-from .bigfiles import check_lazy_output, is_lazy_path, open_lazy, tiff_chunks, write_lazy
-from .cli_support import (
+from ._bigfiles import check_lazy_output, is_lazy_path, open_lazy, tiff_chunks, write_lazy
+from ._cli_support import (
     DEVELOPER_WARNINGS,
     OneLineParser,
     Progress,
@@ -28,12 +28,16 @@ from .cli_support import (
     one_line,
     positive_int,
 )
-from .colour import restore_channels
-from .functions import DENOISING_SCALES
-from .imageio import ImageFile, output_dtype, read_image, write_image
-from .kernels import parse_kernel
-from .lazy import restore_lazy, smallest_chunk
-from .likelihoods import Blur, GaussianNoise, Inpainting
+from ._defaults import defaults_for
+from ._imageio import ImageFile, output_dtype, read_image, write_image
+from ._kernels import parse_kernel
+from ._likelihoods import Blur, GaussianNoise, Inpainting
+from ._network import GatingNetwork
+from ._noise import estimate_noise_sigma
+from ._patches import extract_patches, load_grey_image, sample_patches
+from ._restorer import EPLLRestorer
+from ._tiles import MIN_CORE_PER_MARGIN
+from ._train import train_prior
 from .models import (
     default_prior_path,
     load_default_prior,
@@ -42,12 +46,6 @@ from .models import (
     save_network,
     save_prior,
 )
-from .network import GatingNetwork
-from .noise import estimate_noise_sigma
-from .patches import extract_patches, load_grey_image, sample_patches
-from .restoration import EPLLRestorer
-from .tiles import MIN_CORE_PER_MARGIN
-from .train import train_prior
 
 # --backend: joblib's names for the two ways of running tiles at once.
 _JOBLIB_BACKENDS = {"threads": "threading", "processes": "loky"}
@@ -116,6 +114,11 @@ def _cmd_train_prior(args):
     return 0
 
 
+def _stride(args, likelihood):
+    """The stride a run used: the option, or the restorer's default for the likelihood."""
+    return defaults_for(likelihood)["stride"] if args.stride is None else args.stride
+
+
 def _restore_file(args, likelihood_for):
     """Read ``args.input``, restore it with ``likelihood_for(float_image)``, write
     ``args.output`` in the input's kind; report progress and timing."""
@@ -140,15 +143,14 @@ def _restore_file(args, likelihood_for):
         tile_shape=args.tile,
         n_jobs=args.n_jobs,
         adapt=args.adapt,
-        scales=getattr(args, "scales", 1),
+        scales=getattr(args, "scales", None),
     )
     tic = time.perf_counter()
     with parallel_config(backend=_JOBLIB_BACKENDS[getattr(args, "backend", "threads")]):
-        restored = restore_channels(
+        restored = restorer.restore(
             source.image,
             likelihood,
-            restorer,
-            source.channel_axis,
+            channel_axis=source.channel_axis,
             progress=Progress(args.command, quiet=args.quiet),
         )
     write_image(args.output, restored, source)
@@ -161,14 +163,14 @@ def _restore_file(args, likelihood_for):
         print(
             f"{args.command}: {args.input} {source.image.shape} -> {args.output} "
             f"({likelihood!r}, {n_channels} channel(s), gating {args.network or gating}, stride "
-            f"{args.stride}, {time.perf_counter() - tic:.1f} s)"
+            f"{_stride(args, likelihood)}, {time.perf_counter() - tic:.1f} s)"
         )
     return 0
 
 
 def _restore_lazy_file(args, likelihood_for):
     """``_restore_file`` for images larger than memory: zarr or tiled TIFF in and out, read,
-    restored and written chunk by chunk (:mod:`skgate.bigfiles`)."""
+    restored and written chunk by chunk (:mod:`skgate._bigfiles`)."""
     source_path, target = Path(args.input), Path(args.output)
     check_lazy_output(source_path, target, args.overwrite)
     if getattr(args, "add_noise", None) is not None:
@@ -183,17 +185,17 @@ def _restore_lazy_file(args, likelihood_for):
         stride=args.stride,
         gating=_gating_option(args, prior),
         adapt=args.adapt,
-        scales=getattr(args, "scales", 1),
+        scales=getattr(args, "scales", None),
     )
     side = _chunk_side(
-        args, source, target, smallest_chunk(restorer, likelihood, source.image.shape)
+        args, source, target, restorer.smallest_chunk(likelihood, source.image.shape)
     )
     if side is not None:
         source.image = source.image.rechunk(
             (side, side) + ((-1,) if source.image.ndim == 3 else ())
         )
     tic = time.perf_counter()
-    restored = restore_lazy(source.image, likelihood, restorer, source.channel_axis)
+    restored = restorer.restore(source.image, likelihood, channel_axis=source.channel_axis)
     write_lazy(target, restored, source, progress=Progress(args.command, quiet=args.quiet))
     if not args.quiet:
         print(
@@ -239,7 +241,7 @@ def _gating_option(args, prior):
 
 
 def _read_source(name_or_path):
-    """An :class:`~skgate.imageio.ImageFile` from a path, or a bundled scikit-image image
+    """An :class:`~skgate._imageio.ImageFile` from a path, or a bundled scikit-image image
     (as uint8, grey or colour) when no such file exists."""
 
     if name_or_path in BUNDLED_IMAGES and not Path(name_or_path).exists():
@@ -357,8 +359,9 @@ def _add_restore_options(parser, sigma_help):
     parser.add_argument(
         "--stride",
         type=int,
-        default=3,
-        help="patch stride (default 3: about as good as 1 = all patches, and much faster)",
+        default=None,
+        help=f"patch stride (default {defaults_for(GaussianNoise(1.0))['stride']}: about as good "
+        "as 1 = all patches, and much faster)",
     )
     parser.add_argument(
         "--adapt",
@@ -443,9 +446,9 @@ def build_parser():
     denoise.add_argument(
         "--scales",
         type=int,
-        default=DENOISING_SCALES,
-        help=f"scales of the multi-scale restoration (default {DENOISING_SCALES}; 1: single "
-        "scale, a little faster)",
+        default=None,
+        help="scales of the multi-scale restoration (default "
+        f"{defaults_for(GaussianNoise(1.0))['scales']}; 1: single scale, a little faster)",
     )
     denoise.set_defaults(run=_cmd_denoise)
 

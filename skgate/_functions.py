@@ -1,56 +1,19 @@
 """The scikit-image style functions: one call restores an image with the shipped prior.
 
-Each validates nothing itself beyond what it adds: it builds the degradation
-(:mod:`skgate.likelihoods`) and an :class:`~skgate.EPLLRestorer`, and restores every channel
-(:func:`skgate.colour.restore_channels`).
+Each validates nothing itself beyond what it adds: it builds the degradation (a
+:class:`~skgate.Likelihood`) and an :class:`~skgate.EPLLRestorer` with the arguments it was
+given, named one by one, and restores through the restorer's one entry; the restorer's
+defaults (``stride=None``, ``scales=None``: the table of :mod:`skgate._defaults`) are the
+functions' defaults.
 """
 
-import numpy as np
-
-from .adaptation import DEFAULT_STRENGTH
-from .colour import restore_channels
-from .lazy import is_dask_array, restore_lazy
-from .likelihoods import Blur, GaussianNoise, Inpainting
-from .noise import estimate_noise_sigma
-from .restoration import EPLLRestorer
+from ._adaptation import DEFAULT_STRENGTH
+from ._lazy import LazyInpainting, is_dask_array
+from ._likelihoods import Blur, GaussianNoise, Inpainting
+from ._noise import estimate_noise_sigma
+from ._restorer import EPLLRestorer
 
 __all__ = ["denoise_epll", "deblur_epll", "inpaint_epll"]
-
-#: Scales of ``denoise_epll``'s multi-scale restoration, chosen on the validation photographs
-#: (doc/validation.rst, "Multi-scale"): 3 gains 0.004 / 0.020 / 0.063 / 0.113 dB at sigma
-#: 15 / 25 / 50 / 75 over 1 on the tuning subset, for about a third more time; 4 gains nothing
-#: more.
-DENOISING_SCALES = 3
-
-# The functions' arguments that configure the restorer (the rest describe the degradation).
-_RESTORER_ARGUMENTS = (
-    "betas",
-    "lam",
-    "stride",
-    "gating",
-    "tile_shape",
-    "n_jobs",
-    "adapt",
-    "adapt_strength",
-    "scales",
-    "fusion_weight",
-)
-
-
-def _restore(image, likelihood, restorer, channel_axis, data_range):
-    """Every channel restored now, or, for a dask array, a lazy dask array."""
-    if is_dask_array(image):
-        return restore_lazy(image, likelihood, restorer, channel_axis, data_range=data_range)
-    return restore_channels(image, likelihood, restorer, channel_axis, data_range=data_range)
-
-
-def _restorer(arguments):
-    """The :class:`EPLLRestorer` that a function's ``arguments`` (its ``locals()``) ask for
-    (those of the restorer's arguments that the function has)."""
-    return EPLLRestorer(
-        arguments["prior"],
-        **{name: arguments[name] for name in _RESTORER_ARGUMENTS if name in arguments},
-    )
 
 
 def denoise_epll(
@@ -60,13 +23,13 @@ def denoise_epll(
     prior=None,
     betas=None,
     lam=None,
-    stride=3,
+    stride=None,
     gating="exact",
     tile_shape=None,
     n_jobs=None,
     adapt=0,
     adapt_strength=DEFAULT_STRENGTH,
-    scales=DENOISING_SCALES,
+    scales=None,
     fusion_weight=None,
     channel_axis=None,
     data_range=None,
@@ -85,16 +48,18 @@ def denoise_epll(
         :func:`estimate_noise_sigma` (measured accuracy in its docstring).
     prior : GMMPatchPrior or None, default=None
         The patch prior; ``None`` uses the shipped default.
-    stride : int, default=3
-        Distance between patches. The patch grid shifts from one iteration to the next, so
-        3 restores as well as 1 (every overlapping patch) in about a ninth of the time
-        (chosen on the validation photographs: :doc:`/validation`). Pass 1 for Zoran &
-        Weiss's original EPLL.
-    scales : int, default=3
-        Scales of the multi-scale restoration: the 2x2-averaged image (and its own averaged
-        image) is restored too and fuses into the result's coarse scale, for a fraction more
-        time (:mod:`skgate.multiscale`). 3 was chosen on the validation photographs
-        (:doc:`/validation`, "Multi-scale"); 1 is Zoran & Weiss's single-scale EPLL.
+    stride : int or None, default=None
+        Distance between patches; ``None`` is 3 (the user guide's "Defaults", as
+        :class:`EPLLRestorer`). The patch grid shifts from one iteration to the next, so 3
+        restores as well as 1 (every overlapping patch) in about a ninth of the time (chosen
+        on the validation photographs: :doc:`/validation`). Pass 1 for Zoran & Weiss's
+        original EPLL.
+    scales : int or None, default=None
+        Scales of the multi-scale restoration; ``None`` is 3 (the user guide's "Defaults").
+        The 2x2-averaged image (and its own averaged image) is restored too and fuses into
+        the result's coarse scale, for a fraction more time. 3 was chosen on the validation
+        photographs (:doc:`/validation`, "Multi-scale"); 1 is Zoran & Weiss's single-scale
+        EPLL.
     betas, lam, gating, tile_shape, n_jobs, adapt, adapt_strength, fusion_weight
         See :class:`EPLLRestorer` (``adapt=1`` adapts the prior to the image in a second
         pass, for several times the time; measured in :doc:`/validation`).
@@ -155,8 +120,22 @@ def denoise_epll(
     """
     if sigma is None:
         sigma = estimate_noise_sigma(image, channel_axis=channel_axis)
-    restorer = _restorer(locals())
-    return _restore(image, GaussianNoise(sigma), restorer, channel_axis, data_range)
+    restorer = EPLLRestorer(
+        prior,
+        betas=betas,
+        lam=lam,
+        stride=stride,
+        gating=gating,
+        tile_shape=tile_shape,
+        n_jobs=n_jobs,
+        adapt=adapt,
+        adapt_strength=adapt_strength,
+        scales=scales,
+        fusion_weight=fusion_weight,
+    )
+    return restorer.restore(
+        image, GaussianNoise(sigma), channel_axis=channel_axis, data_range=data_range
+    )
 
 
 def deblur_epll(
@@ -167,7 +146,7 @@ def deblur_epll(
     prior=None,
     betas=None,
     lam=None,
-    stride=3,
+    stride=None,
     gating="exact",
     tile_shape=None,
     n_jobs=None,
@@ -189,7 +168,7 @@ def deblur_epll(
         Noise standard deviation.
     prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, adapt_strength, channel_axis
     data_range
-        As in :func:`denoise_epll` (``stride=3`` by default); the default schedule is
+        As in :func:`denoise_epll` (stride 3 by default, one scale); the default schedule is
         ``betas = 5 * [1, 4, 16, ..., 1024]`` (:meth:`Blur.default_betas`).
 
     Returns
@@ -218,8 +197,20 @@ def deblur_epll(
     >>> print(psnr(clean, deblurred, data_range=1) > psnr(clean, blurred, data_range=1))
     True
     """
-    restorer = _restorer(locals())
-    return _restore(image, Blur(kernel, sigma), restorer, channel_axis, data_range)
+    restorer = EPLLRestorer(
+        prior,
+        betas=betas,
+        lam=lam,
+        stride=stride,
+        gating=gating,
+        tile_shape=tile_shape,
+        n_jobs=n_jobs,
+        adapt=adapt,
+        adapt_strength=adapt_strength,
+    )
+    return restorer.restore(
+        image, Blur(kernel, sigma), channel_axis=channel_axis, data_range=data_range
+    )
 
 
 def inpaint_epll(
@@ -230,7 +221,7 @@ def inpaint_epll(
     prior=None,
     betas=None,
     lam=None,
-    stride=3,
+    stride=None,
     gating="exact",
     tile_shape=None,
     n_jobs=None,
@@ -254,7 +245,7 @@ def inpaint_epll(
         Noise of the observed pixels.
     prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, adapt_strength, channel_axis
     data_range
-        As in :func:`denoise_epll` (``stride=3`` by default); the default schedule is
+        As in :func:`denoise_epll` (stride 3 by default, one scale); the default schedule is
         ``betas = 50 * 1.25^k``, k = 0..28.
 
     Returns
@@ -281,17 +272,17 @@ def inpaint_epll(
     >>> float(np.abs(filled - clean)[missing].mean()) < 0.05  # missing ones filled in
     True
     """
-    restorer = _restorer(locals())
-    if is_dask_array(image) or is_dask_array(mask):
-        if not is_dask_array(image):
-            raise TypeError("with a dask array mask, the image must be a dask array too")
-        # The mask stays lazy: each chunk builds its likelihood from its own window.
-        return restore_lazy(
-            image,
-            Inpainting.window(np.ones((1, 1), dtype=bool), sigma),
-            restorer,
-            channel_axis,
-            mask=mask,
-            data_range=data_range,
-        )
-    return _restore(image, Inpainting(mask, sigma), restorer, channel_axis, data_range)
+    restorer = EPLLRestorer(
+        prior,
+        betas=betas,
+        lam=lam,
+        stride=stride,
+        gating=gating,
+        tile_shape=tile_shape,
+        n_jobs=n_jobs,
+        adapt=adapt,
+        adapt_strength=adapt_strength,
+    )
+    # A dask mask stays lazy: each chunk builds its likelihood from its own window.
+    likelihood = LazyInpainting(mask, sigma) if is_dask_array(mask) else Inpainting(mask, sigma)
+    return restorer.restore(image, likelihood, channel_axis=channel_axis, data_range=data_range)

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ._files import atomic_path, output_folder
-from .imageio import to_dtype
-from .lazy import CHUNK_TASK
+from ._imageio import to_dtype
+from ._lazy import CHUNK_TASK
 
 __all__ = [
     "LazyImage",
@@ -68,7 +68,7 @@ class LazyImage:
 
 
 def open_lazy(path, chunks=None):
-    """A :class:`~skgate.bigfiles.LazyImage` of the zarr store or TIFF at ``path``, chunked
+    """A :class:`~skgate._bigfiles.LazyImage` of the zarr store or TIFF at ``path``, chunked
     by ``chunks`` (pixels per side; ``None`` keeps the store's own chunks)."""
     da, zarr = _modules()
     path = Path(path)

@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from ._lazy import is_dask_array, sample_windows
 from ._validation import as_float_image, check_channel_axis, check_finite_values
-from .lazy import is_dask_array, sample_windows
 
 __all__ = ["estimate_noise_sigma"]
 

@@ -5,7 +5,7 @@ one gets an error naming its method instead of a wrong image."""
 
 import numpy as np
 
-from .likelihoods import Blur, GaussianNoise, Inpainting
+from ._likelihoods import Blur, GaussianNoise, Inpainting
 
 _TESTED_LIKELIHOODS = (GaussianNoise, Blur, Inpainting)
 

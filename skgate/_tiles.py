@@ -122,7 +122,7 @@ def context_margin(tile_margin, likelihood, patch_size):
 #: A tile's (or chunk's) core is at least this many times its margin: smaller cores spend
 #: most of their time on context that is thrown away (a 256 x 256 deblur in 32-pixel tiles
 #: took minutes instead of a second); at four times the margin a window is at most 2.25x its
-#: core, under the share at which tiles stop paying (EPLLRestorer._tile_layout).
+#: core, under the share at which tiles stop paying (skgate._epll.EPLL._tile_layout).
 MIN_CORE_PER_MARGIN = 4
 
 

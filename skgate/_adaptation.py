@@ -22,12 +22,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
+from ._gating import ExactGating, Gating
 from ._linalg import label_blocks, scaled_gram
+from ._patches import PatchGrid
+from ._prior import GMMPatchPrior
+from ._tables import MixtureTables
 from ._validation import check_image_2d
-from .gating import ExactGating, Gating
-from .patches import PatchGrid
-from .prior import GMMPatchPrior
-from .tables import MixtureTables
 
 __all__ = ["adapt_prior"]
 

@@ -142,7 +142,7 @@ class Likelihood(ABC):
     # -- scales
     def coarse(self):
         """The degradation of the 2x2-averaged observation
-        (:func:`skgate.multiscale.downsample`), for multi-scale restoration
+        (:func:`skgate._multiscale.downsample`), for multi-scale restoration
         (``EPLLRestorer(scales=...)``). The default refuses: only a subclass for which
         averaging the observation gives a degradation of the same kind overrides it."""
         raise NotImplementedError(

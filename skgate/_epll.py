@@ -1,0 +1,391 @@
+"""The EPLL core: one 2-D observation restored by half-quadratic splitting.
+
+For each penalty ``beta`` in the schedule, one iteration of three steps (Zoran & Weiss 2011):
+
+1. gating: each patch's component ``h_i`` under ``N(0, C_h + I/beta)`` (a pluggable strategy,
+   :class:`~skgate.Gating`);
+2. filtering: the Wiener estimate ``z_i`` of the DC-free patch with component ``h_i``; the patch
+   mean passes through unchanged;
+3. mixing: ``x = argmin lam/2 ||A x - y||^2 + beta p^2/2 ||x - avg(z)||^2``, where ``avg(z)``
+   averages the patch estimates covering each pixel (Zoran & Weiss's code; the exact
+   ``sum_i ||P_i x - z_i||^2`` form weighs border pixels less and measured worse), solved by
+   the likelihood (:class:`~skgate.Likelihood`).
+
+Patches are processed in chunks of grid rows, so memory stays bounded whatever the image size.
+:class:`EPLL` holds the settings of one call, resolved and checked once by the public entry
+(:class:`~skgate.EPLLRestorer`); nothing here validates them again. It knows nothing of
+channels or dask arrays: :mod:`skgate._dispatch` routes those above it.
+"""
+
+import warnings
+from dataclasses import dataclass, replace
+from functools import partial
+
+import numpy as np
+from joblib import effective_n_jobs
+
+from ._adaptation import adapt_prior
+from ._contracts import check_initial_estimate, check_labels, check_likelihood, check_solution
+from ._gating import make_gating, trusted_gating
+from ._multiscale import downsample, fuse, fusion_weight
+from ._patches import PatchGrid, shifted_offset
+from ._shipped import default_network, default_prior, default_tables_and_gating, tables_of
+from ._tables import MixtureTables
+from ._tiles import TileLayout, context_margin, enlarged_tile_shape, restore_in_tiles
+from ._units import check_unit_sigma, infer_units
+from ._validation import check_finite_values, check_image_2d
+
+__all__ = ["EPLL", "restore_observation", "checked_observation"]
+
+# Tiled restoration stops paying when the tiles' windows (cores and margins) add up to more
+# than this many images: the image is then restored in one piece.
+_MOST_TILED_AREA = 3
+
+
+def _warn_if_sigma_exceeds_the_image(sigma, y):
+    """A noise level above the whole range of the noisy observation (whose noise alone
+    spans several sigma) is almost always a unit mistake, e.g. 25 grey levels given for an
+    image in [0, 1]; the result would be a flat image."""
+    spread = float(np.ptp(y))
+    if spread > 0 and sigma > spread:
+        warnings.warn(
+            f"sigma={sigma:g} is larger than the whole range of the image ({spread:.3g}): "
+            "is it in other units (grey levels for an image in [0, 1]: pass sigma / 255)?",
+            UserWarning,
+            stacklevel=5,
+        )
+
+
+def check_betas(betas):
+    """User penalties: a non-empty 1-D array of finite positive numbers."""
+    message = "betas must be a non-empty 1-D sequence of finite positive penalties"
+    try:
+        betas = np.asarray(betas, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{message}, got {betas!r}") from None
+    if betas.ndim != 1 or betas.size == 0 or not np.all(np.isfinite(betas)) or np.any(betas <= 0):
+        raise ValueError(f"{message}, got {betas!r}")
+    return betas
+
+
+def check_clip(clip):
+    """``clip`` as ``(low, high)`` floats with ``low < high``, or None."""
+    if clip is None:
+        return None
+    try:
+        low, high = (float(v) for v in clip)
+    except (TypeError, ValueError):
+        raise ValueError(f"clip must be (low, high), two numbers, got {clip!r}") from None
+    if not low < high:
+        raise ValueError(f"clip must be (low, high) with low < high, got {clip}")
+    return low, high
+
+
+def _check_unit_betas(betas):
+    """Penalties converted to the [0, 1] units: their noise levels ``1 / beta`` must hold in
+    float64 (an image in units of 1e-150 can push them out)."""
+    with np.errstate(over="ignore", divide="ignore"):
+        finite = np.all(np.isfinite(betas)) and np.all(np.isfinite(1.0 / betas))
+    if not finite or np.any(betas <= 0):
+        raise ValueError(
+            "betas in the image's units become penalties float64 cannot hold once the image is "
+            "mapped to [0, 1]; pass data_range, or betas for [0, 1] units times data_range^2"
+        )
+    return betas
+
+
+def checked_observation(likelihood, image):
+    """The likelihood's check of ``image``, then ours: a float ndarray of finite values."""
+    y = likelihood.check_observation(image)
+    if not isinstance(y, np.ndarray) or y.dtype.kind != "f":
+        raise TypeError("likelihood.check_observation must return a float ndarray")
+    return check_finite_values(y, "image")
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """What one observation's iterations need, in [0, 1] units; sent to every tile.
+    ``prior`` stays None for the shipped prior, which each worker loads once (a Dask graph
+    would otherwise carry megabytes per tile)."""
+
+    prior: object
+    gating: object
+    stride: int
+    max_patches: int
+    betas: np.ndarray
+    lam: float
+    clip: tuple | None
+    passes: int
+    strength: float
+
+
+def models(prior, gating):
+    """``(prior, tables, gating strategy)`` for the ``prior`` setting (``None``: the shipped
+    one, whose tables and gating are cached per process)."""
+    if prior is None and isinstance(gating, str):
+        tables, strategy = default_tables_and_gating(gating)
+        return default_prior(), tables, strategy
+    prior = default_prior() if prior is None else prior
+    tables = tables_of(prior)
+    return prior, tables, make_gating(gating, tables, default_network)
+
+
+@dataclass(frozen=True)
+class EPLL:
+    """The settings of one restoration, resolved from :class:`~skgate.EPLLRestorer`'s
+    parameters for one likelihood and checked once (``betas``, ``lam`` and ``clip`` in the
+    image's units, as the user gave them)."""
+
+    prior: object = None
+    gating: object = "exact"
+    betas: np.ndarray | None = None
+    lam: float | None = None
+    stride: int = 3
+    clip: tuple | None = None
+    max_patches: int = 32768
+    tile_shape: object = None
+    tile_margin: int | None = None
+    n_jobs: int | None = None
+    adapt: int = 0
+    adapt_strength: float = 10.0
+    scales: int = 1
+    fusion_weight: float | None = None
+
+    @property
+    def patch_size(self):
+        prior = default_prior() if self.prior is None else self.prior
+        return prior.patch_size
+
+    def context(self, likelihood, shape=None, fill=0):
+        """Pixels of context a window of ``shape`` (a tile or a chunk of that image) is
+        restored with on every side, for every scale it uses (``fill``: what the inpainting
+        fill adds)."""
+        p = self.patch_size
+        scales, side = 1, min(shape) if shape is not None else None
+        while scales < self.scales and (side is None or side // 2 >= p):
+            side = None if side is None else side // 2
+            scales += 1
+        # A coarse scale sees twice the distance: its border effects reach twice as far.
+        base = context_margin(self.tile_margin, likelihood, p)
+        return base * 2 ** (scales - 1) + self.stride - 1 + fill
+
+    def restore_unit(self, y, likelihood, units, x0=None, callback=None, progress=None, warn=True):
+        """The restoration of observation ``y`` in [0, 1] units (``units`` maps the user's
+        penalties and ``clip`` there); the coarse scales come here directly, with
+        ``warn=False``: a warning about the input is given once."""
+        prior, tables, gating = models(self.prior, self.gating)
+        p = prior.patch_size
+        shape = check_likelihood(likelihood, y)
+        if shape[0] < p or shape[1] < p:
+            raise ValueError(f"image of shape {shape} is smaller than the {p}x{p} patches")
+        if warn:
+            _warn_if_sigma_exceeds_the_image(likelihood.sigma * units.scale, y * units.scale)
+        settings = self._pass(likelihood, units, p)
+        layout = self._tile_layout(shape, likelihood, p)
+        if x0 is None:
+            x = check_initial_estimate(likelihood.initial_estimate(y), shape)
+        else:
+            x = x0
+            if x.shape != shape:
+                raise ValueError(f"x0 has shape {x.shape}, the restored image {shape}")
+        if layout is not None and callback is not None:
+            raise ValueError("callback is only called in untiled restoration; use progress")
+        # The coarse scales first: a bad likelihood fails before the long fine restoration,
+        # and progress reaches its end with the last (fine) iteration.
+        coarse = self._restore_coarse(y, likelihood, p, units)
+        if layout is None:
+            x = _iterate(y, likelihood, x, settings, callback, progress, (prior, tables, gating))
+        else:
+            restore_window = partial(_iterate, settings=settings)
+            x = restore_in_tiles(restore_window, y, likelihood, x, layout, self.n_jobs, progress)
+        if coarse is not None:
+            weight = (
+                fusion_weight(likelihood.sigma)
+                if self.fusion_weight is None
+                else self.fusion_weight
+            )
+            x = fuse(x, coarse, weight)
+            if settings.clip is not None:  # the fused image too, not only each scale's
+                x = np.clip(x, *settings.clip)
+        if not np.all(np.isfinite(x)):  # every step is checked; this is the last guard
+            raise FloatingPointError("the restoration produced NaN or infinite values")
+        return x
+
+    def _pass(self, likelihood, units, p):
+        """The iterations' settings for ``likelihood`` in the [0, 1] units of ``units``:
+        penalties given by the user are in the image's units (x = scale * x_unit)."""
+        scale2 = units.scale**2
+        betas = (
+            likelihood.default_betas()
+            if self.betas is None
+            else _check_unit_betas(self.betas * scale2)
+        )
+        clip = None
+        if self.clip is not None:
+            clip = tuple(float(units.image_to_unit(v)) for v in self.clip)
+        return _Pass(
+            prior=self.prior,
+            gating=self.gating,
+            stride=self.stride,
+            max_patches=self.max_patches,
+            betas=betas,
+            lam=float(likelihood.default_lam(p) if self.lam is None else self.lam * scale2),
+            clip=clip,
+            passes=self.adapt,
+            strength=float(self.adapt_strength),
+        )
+
+    def _restore_coarse(self, y, likelihood, patch_size, units):
+        """The restoration of the 2x2-averaged observation with one scale less, or None with
+        one scale, or when the averaged image would be smaller than a patch."""
+        if self.scales == 1:
+            return None
+        try:
+            coarse_likelihood = likelihood.coarse()
+        except NotImplementedError as error:
+            raise ValueError(f"scales={self.scales}: {error}") from None
+        if min(y.shape) // 2 < patch_size:
+            return None
+        coarser = replace(self, scales=self.scales - 1)
+        return coarser.restore_unit(downsample(y), coarse_likelihood, units, warn=False)
+
+    def _tile_layout(self, shape, likelihood, patch_size):
+        tile_shape = self.tile_shape
+        if tile_shape is None:
+            if effective_n_jobs(self.n_jobs) == 1:
+                return None
+            tile_shape = 256
+        stride = self.stride
+        margin = context_margin(self.tile_margin, likelihood, patch_size)
+        margin = -(-margin // stride) * stride  # keep grids aligned
+        layout = TileLayout(shape, tile_shape, margin, align=stride)
+        if min(layout.tile_shape) < patch_size:
+            # Each tile restores its core plus a margin of at least a patch on every side:
+            # cores smaller than a patch cost tens of times the untiled work, for nothing.
+            raise ValueError(
+                f"tile_shape={tile_shape} is smaller than the {patch_size}x{patch_size} "
+                "patches; use at least the patch size (a few hundred pixels is efficient)"
+            )
+        sides = enlarged_tile_shape(layout.tile_shape, margin, "tile_shape")
+        if sides != layout.tile_shape:
+            layout = TileLayout(shape, sides, margin, align=stride)
+        restored_area = sum(
+            (r.stop - r.start) * (c.stop - c.start) for r, c in (tile.outer for tile in layout)
+        )
+        if len(layout) == 1 or restored_area > _MOST_TILED_AREA * shape[0] * shape[1]:
+            # Tiles whose windows add up to several images cost more than they save, even in
+            # parallel (and a blur's tiles solve by conjugate gradients, not one FFT).
+            return None
+        likelihood.tile(layout[0].outer)  # a likelihood without tiles fails before any work
+        return layout
+
+
+def _iterate(y, likelihood, x, settings, callback=None, progress=None, resolved=None):
+    """The splitting iterations on one image (or one tile), starting from ``x``, then
+    ``settings.passes`` more passes, each from ``x`` again with the prior adapted to the last
+    result (``resolved``: the models, when the caller has them)."""
+    prior, tables, gating = (
+        models(settings.prior, settings.gating) if resolved is None else resolved
+    )
+    betas = settings.betas
+    start, total = x, len(betas) * (settings.passes + 1)
+    run = (y, likelihood, start, settings, prior.patch_size)
+    x = _one_pass(*run, tables, gating, 0, callback, progress, total)
+    for done in range(1, settings.passes + 1):
+        # Patches are assigned at the noise level the last iteration assumed. Every patch
+        # counts, whatever the restoration's stride: on Set12 at sigma 25, covariances
+        # from stride-3 patches gave less than from stride 1.
+        adapted = adapt_prior(
+            prior,
+            x,
+            noise_var=1.0 / betas[-1],
+            strength=settings.strength,
+            stride=1,
+            max_patches=settings.max_patches,
+            tables=tables,
+            gating=gating,
+        )
+        adapted_tables = MixtureTables(adapted)
+        # A Gating instance keeps choosing with its own tables; the filters are adapted.
+        adapted_gating = make_gating(settings.gating, adapted_tables, default_network)
+        first = done * len(betas)
+        x = _one_pass(*run, adapted_tables, adapted_gating, first, callback, progress, total)
+    return x
+
+
+def _one_pass(y, likelihood, x, settings, p, tables, gating, first, callback, progress, total):
+    """One run of the schedule; ``first`` numbers its iterations after earlier passes."""
+    stride, clip = settings.stride, settings.clip
+    for step, beta in enumerate(settings.betas):
+        iteration = first + step
+        grid = PatchGrid(x.shape, p, stride, shifted_offset(stride, iteration))
+        patch_sum = _estimate_patches(x, grid, gating, tables, 1.0 / beta, settings.max_patches)
+        # As in Zoran & Weiss's code, the patch term pulls every pixel towards the average
+        # of its patch estimates with the weight of p^2 patches, wherever it lies: with the
+        # true per-pixel count, border pixels (covered by few patches) leaned on the noisy
+        # observation and measured worse on Set12. The weight does not depend on the stride
+        # either.
+        average = patch_sum / grid.coverage()
+        weight = np.full(x.shape, float(p * p))
+        x = check_solution(
+            likelihood.solve(y, average * weight, weight, settings.lam, beta, x0=x), x.shape
+        )
+        if clip is not None:
+            x = np.clip(x, *clip)
+        if callback is not None:
+            callback(iteration, beta, x)
+        if progress is not None:
+            progress(iteration + 1, total)
+    return x
+
+
+def _estimate_patches(x, grid, gating, tables, noise_var, max_patches):
+    """``sum_i P_i^T z_i``: gate, Wiener-filter and aggregate every patch of the grid."""
+    # float32 like the patch estimates: adding them into a float64 image cost more, and a
+    # pixel's sum of at most p^2 estimates loses nothing that shows.
+    patch_sum = np.zeros(grid.image_shape, dtype=np.float32)
+    chunks = grid.row_chunks(max_patches)
+    # Two buffers for every chunk: fresh ones cost page faults each time.
+    size = (chunks[0].stop - chunks[0].start) * len(grid.cols)
+    patch_rows, estimates = np.empty((2, size, grid.n_features), dtype=np.float32)
+    trusted = trusted_gating(gating)
+    for rows in chunks:
+        patches = grid.extract(x, rows, dtype=np.float32, out=patch_rows)
+        labels = gating.assign(patches, noise_var)
+        if not trusted:  # a user's strategy: its labels are checked before they index
+            labels = check_labels(labels, len(patches), tables.n_components)
+        estimate = tables.wiener_patches(patches, labels, noise_var, out=estimates[: len(patches)])
+        grid.aggregate_into(patch_sum, estimate, rows)
+    return patch_sum
+
+
+def restore_observation(
+    image, likelihood, core, *, units=None, data_range=None, x0=None, callback=None, progress=None
+):
+    """Restore one 2-D observation ``image`` (in the user's units) with the settings
+    ``core``: checked by the likelihood, mapped to [0, 1] units (``units`` where the caller
+    chose them for several channels or chunks, else from ``data_range`` or inferred),
+    restored and mapped back."""
+    y = checked_observation(likelihood, image)
+    if units is None:
+        units = infer_units(
+            likelihood.observed_values(y), likelihood.sigma, likelihood.constant_gain(), data_range
+        )
+    unit_likelihood = likelihood.with_sigma(check_unit_sigma(likelihood.sigma, units))
+    if x0 is not None:
+        x0 = units.image_to_unit(check_image_2d(x0, name="x0").astype(np.float64))
+    if callback is not None and not units.is_identity:
+        user_callback = callback
+
+        def callback(iteration, beta, x):
+            user_callback(iteration, beta / units.scale**2, units.image_from_unit(x))
+
+    x = core.restore_unit(
+        units.observation_to_unit(y.astype(np.float64, copy=False)),
+        unit_likelihood,
+        units,
+        x0,
+        callback,
+        progress,
+    )
+    return units.image_from_unit(x)
