@@ -11,12 +11,13 @@ Usage (from the project root, with the BSDS300 training images beside it)::
 The default prior ``gmm_8x8_200.npz``: 200 components over DC-removed 8x8 patches of the 200
 BSDS300 training images, grey (``skimage.color.rgb2gray``) in [0, 1]. EM is warm-started:
 up to 40 iterations on 200,000 random patches, then up to 20 iterations on 1,000,000 patches
-(``skgate._train``). The default gating network ``gating_8x8_200.npz``: 100 filters trained by
+(``skgate.train_prior``). The default gating network ``gating_8x8_200.npz``: 100 filters
+trained by
 L-BFGS as in the paper (500 minibatches of 10,000 patches noised at sigma 25, 100 iterations
 each) against the shipped prior's exact posteriors, plus one output layer per noise level
 (filters fixed). ``--what network-heads`` refits the output layers
 (:meth:`GatingNetwork.fit_heads`) on patches gated during exact-gating EPLL runs
-(:func:`skgate._train.epll_patches`: the first 30 training images at sigma 15, 25, 35, 50 and
+(:func:`skgate.epll_patches`: the first 30 training images at sigma 15, 25, 35, 50 and
 75 /255, stride 3, 1,500 patches per step); whether the shipped file had that step is in its
 metadata. The run that produced each shipped
 file is recorded in its metadata (``.metadata_``): patches, iterations, minutes, likelihood.
@@ -29,9 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from skgate._network import GatingNetwork
-from skgate._patches import sample_patches
-from skgate._train import epll_patches, train_prior
+from skgate import GatingNetwork, epll_patches, sample_patches, train_prior
 from skgate.models import (
     DEFAULT_NETWORK_FILE,
     DEFAULT_PRIOR_FILE,

@@ -1,11 +1,13 @@
 """skgate: image restoration with learned Gaussian-mixture patch priors and gating networks.
 
-The public API is re-exported here; see the submodules for the pieces.
+The public API is what this module exports (``__all__``) and :mod:`skgate.models` (model
+files). Everything else lives in private modules (``skgate._restorer`` and the like) that may
+change without notice.
 """
 
 from ._adaptation import adapt_prior
 from ._functions import deblur_epll, denoise_epll, inpaint_epll
-from ._gating import ExactGating, Gating
+from ._gating import ExactGating, FlatTailGating, Gating, NetworkGating
 from ._kernels import gaussian_kernel, motion_kernel
 from ._likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
 from ._network import GatingNetwork
@@ -13,29 +15,41 @@ from ._noise import estimate_noise_sigma
 from ._patches import aggregate_patches, extract_patches, patch_coverage, sample_patches
 from ._prior import GMMPatchPrior
 from ._restorer import EPLLRestorer
+from ._tables import MixtureTables
+from ._train import epll_patches, train_prior
 from .models import load_default_network, load_default_prior
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
-    "GMMPatchPrior",
-    "GatingNetwork",
-    "adapt_prior",
-    "EPLLRestorer",
+    # restoration
     "denoise_epll",
     "deblur_epll",
     "inpaint_epll",
+    "EPLLRestorer",
     "estimate_noise_sigma",
+    # degradations (subclass Likelihood for your own)
     "Likelihood",
     "GaussianNoise",
     "Blur",
     "Inpainting",
-    "Gating",
-    "ExactGating",
-    "load_default_prior",
-    "load_default_network",
     "gaussian_kernel",
     "motion_kernel",
+    # priors and gating networks
+    "GMMPatchPrior",
+    "GatingNetwork",
+    "load_default_prior",
+    "load_default_network",
+    "adapt_prior",
+    "train_prior",
+    "epll_patches",
+    # gating strategies (subclass Gating for your own)
+    "Gating",
+    "ExactGating",
+    "FlatTailGating",
+    "NetworkGating",
+    "MixtureTables",
+    # patches
     "extract_patches",
     "aggregate_patches",
     "patch_coverage",

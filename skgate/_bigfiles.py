@@ -68,7 +68,7 @@ class LazyImage:
 
 
 def open_lazy(path, chunks=None):
-    """A :class:`~skgate._bigfiles.LazyImage` of the zarr store or TIFF at ``path``, chunked
+    """A ``LazyImage`` of the zarr store or TIFF at ``path``, chunked
     by ``chunks`` (pixels per side; ``None`` keeps the store's own chunks)."""
     da, zarr = _modules()
     path = Path(path)

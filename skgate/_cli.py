@@ -170,7 +170,7 @@ def _restore_file(args, likelihood_for):
 
 def _restore_lazy_file(args, likelihood_for):
     """``_restore_file`` for images larger than memory: zarr or tiled TIFF in and out, read,
-    restored and written chunk by chunk (:mod:`skgate._bigfiles`)."""
+    restored and written chunk by chunk (``skgate._bigfiles``)."""
     source_path, target = Path(args.input), Path(args.output)
     check_lazy_output(source_path, target, args.overwrite)
     if getattr(args, "add_noise", None) is not None:
@@ -241,7 +241,7 @@ def _gating_option(args, prior):
 
 
 def _read_source(name_or_path):
-    """An :class:`~skgate._imageio.ImageFile` from a path, or a bundled scikit-image image
+    """An ``ImageFile`` from a path, or a bundled scikit-image image
     (as uint8, grey or colour) when no such file exists."""
 
     if name_or_path in BUNDLED_IMAGES and not Path(name_or_path).exists():

@@ -42,7 +42,7 @@ def positive_int(text):
 
 def noise_levels(text):
     """argparse type: comma-separated positive noise variances (images in [0, 1]), at most
-    :data:`~skgate._network.MAX_NOISE_VARIANCE`."""
+    ``MAX_NOISE_VARIANCE``."""
     try:
         levels = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:

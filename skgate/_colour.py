@@ -1,5 +1,5 @@
 """Colour: restoring each channel of an image with the grey prior (the layer between
-the dask chunks and the 2-D core, :mod:`skgate._dispatch`)."""
+the dask chunks and the 2-D core, ``skgate._dispatch``)."""
 
 import numpy as np
 
@@ -18,7 +18,7 @@ _OPPONENT_INVERSE = np.linalg.inv(_OPPONENT)
 
 
 def channel_units(channels, likelihood, data_range=None):
-    """The :class:`~skgate._units.Units` of a ``(M, N, C)`` image seen through
+    """The ``Units`` of a ``(M, N, C)`` image seen through
     ``likelihood``: one data range for all channels, so that the colour balance stays."""
     observed = [
         likelihood.observed_values(likelihood.check_observation(channels[..., c]))
@@ -44,7 +44,7 @@ def restore_channels(
     x0=None,
     callback=None,
 ):
-    """Restore a grey image with the settings ``core`` (:class:`~skgate._epll.EPLL`), or each
+    """Restore a grey image with the settings ``core`` (``EPLL``), or each
     channel of a colour one with the same degradation.
 
     Three channels are restored in the opponent colour space (see ``_OPPONENT``), where they

@@ -14,7 +14,7 @@ For each penalty ``beta`` in the schedule, one iteration of three steps (Zoran &
 Patches are processed in chunks of grid rows, so memory stays bounded whatever the image size.
 :class:`EPLL` holds the settings of one call, resolved and checked once by the public entry
 (:class:`~skgate.EPLLRestorer`); nothing here validates them again. It knows nothing of
-channels or dask arrays: :mod:`skgate._dispatch` routes those above it.
+channels or dask arrays: ``skgate._dispatch`` routes those above it.
 """
 
 import warnings
@@ -25,7 +25,13 @@ import numpy as np
 from joblib import effective_n_jobs
 
 from ._adaptation import adapt_prior
-from ._contracts import check_initial_estimate, check_labels, check_likelihood, check_solution
+from ._contracts import (
+    check_initial_estimate,
+    check_labels,
+    check_likelihood,
+    check_solution,
+    trusted_likelihood,
+)
 from ._gating import make_gating, trusted_gating
 from ._multiscale import downsample, fuse, fusion_weight
 from ._patches import PatchGrid, shifted_offset
@@ -95,8 +101,11 @@ def _check_unit_betas(betas):
 
 
 def checked_observation(likelihood, image):
-    """The likelihood's check of ``image``, then ours: a float ndarray of finite values."""
+    """The likelihood's check of ``image``, then ours: a float ndarray of finite values (the
+    package's own likelihoods check that themselves)."""
     y = likelihood.check_observation(image)
+    if trusted_likelihood(likelihood):
+        return y
     if not isinstance(y, np.ndarray) or y.dtype.kind != "f":
         raise TypeError("likelihood.check_observation must return a float ndarray")
     return check_finite_values(y, "image")
@@ -183,7 +192,9 @@ class EPLL:
         settings = self._pass(likelihood, units, p)
         layout = self._tile_layout(shape, likelihood, p)
         if x0 is None:
-            x = check_initial_estimate(likelihood.initial_estimate(y), shape)
+            x = likelihood.initial_estimate(y)
+            if not trusted_likelihood(likelihood):
+                x = check_initial_estimate(x, shape)
         else:
             x = x0
             if x.shape != shape:
@@ -316,6 +327,7 @@ def _iterate(y, likelihood, x, settings, callback=None, progress=None, resolved=
 def _one_pass(y, likelihood, x, settings, p, tables, gating, first, callback, progress, total):
     """One run of the schedule; ``first`` numbers its iterations after earlier passes."""
     stride, clip = settings.stride, settings.clip
+    trusted, y_shape = trusted_likelihood(likelihood), x.shape
     for step, beta in enumerate(settings.betas):
         iteration = first + step
         grid = PatchGrid(x.shape, p, stride, shifted_offset(stride, iteration))
@@ -327,9 +339,9 @@ def _one_pass(y, likelihood, x, settings, p, tables, gating, first, callback, pr
         # either.
         average = patch_sum / grid.coverage()
         weight = np.full(x.shape, float(p * p))
-        x = check_solution(
-            likelihood.solve(y, average * weight, weight, settings.lam, beta, x0=x), x.shape
-        )
+        x = likelihood.solve(y, average * weight, weight, settings.lam, beta, x0=x)
+        if not trusted:  # a user's image step: checked before the next iteration reads it
+            x = check_solution(x, y_shape)
         if clip is not None:
             x = np.clip(x, *clip)
         if callback is not None:

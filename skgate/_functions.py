@@ -3,7 +3,7 @@
 Each validates nothing itself beyond what it adds: it builds the degradation (a
 :class:`~skgate.Likelihood`) and an :class:`~skgate.EPLLRestorer` with the arguments it was
 given, named one by one, and restores through the restorer's one entry; the restorer's
-defaults (``stride=None``, ``scales=None``: the table of :mod:`skgate._defaults`) are the
+defaults (``stride=None``, ``scales=None``: the table of ``skgate._defaults``) are the
 functions' defaults.
 """
 

@@ -3,7 +3,7 @@ out.
 
 Every output chunk is restored from the input chunk grown by a margin on every side (dask's
 ``overlap`` with ``boundary="none"``: nothing is padded at the image's own edges), and only
-its core is kept, exactly like an in-memory tile (:class:`skgate._tiles.TileLayout`). The
+its core is kept, exactly like an in-memory tile (``skgate._tiles.TileLayout``). The
 margin is the restoration's tile margin (twice the patch size plus what the likelihood needs,
 e.g. the blur kernel), doubled for every coarser scale of a multi-scale restoration, plus
 ``stride - 1`` so that each window can start on the image's global patch lattice: every

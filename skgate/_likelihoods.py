@@ -41,11 +41,6 @@ LARGEST_FILL_SCALE = 32.0
 __all__ = ["Likelihood", "GaussianNoise", "Blur", "Inpainting"]
 
 
-def check_sigma(sigma, name="sigma", caller="skgate"):
-    """A finite, strictly positive noise level that float32 arithmetic can square."""
-    return check_noise_level(sigma, name, caller=caller)
-
-
 def _real_array(values, name):
     """``values`` as a float64 array; anything that is not real numbers is a TypeError
     naming ``name``."""
@@ -79,7 +74,7 @@ class Likelihood(ABC):
     """
 
     def __init__(self, sigma):
-        self.sigma = check_sigma(sigma, caller=type(self).__name__)
+        self.sigma = check_noise_level(sigma, caller=type(self).__name__)
 
     def __repr__(self):
         return f"{type(self).__name__}(sigma={self.sigma:g})"
@@ -87,7 +82,7 @@ class Likelihood(ABC):
     def with_sigma(self, sigma):
         """The same degradation with noise ``sigma`` (a shallow copy)."""
         other = copy.copy(self)
-        other.sigma = check_sigma(sigma, caller=type(self).__name__)
+        other.sigma = check_noise_level(sigma, caller=type(self).__name__)
         return other
 
     # -- the operator
@@ -142,7 +137,7 @@ class Likelihood(ABC):
     # -- scales
     def coarse(self):
         """The degradation of the 2x2-averaged observation
-        (:func:`skgate._multiscale.downsample`), for multi-scale restoration
+        (``skgate._multiscale.downsample``), for multi-scale restoration
         (``EPLLRestorer(scales=...)``). The default refuses: only a subclass for which
         averaging the observation gives a degradation of the same kind overrides it."""
         raise NotImplementedError(

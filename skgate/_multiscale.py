@@ -9,7 +9,7 @@ joint prior over scales; this is the simpler pyramid form)::
     x = x_fine + w(sigma) * U(x_coarse - D x_fine)
 
 with ``D`` the 2x2 average, ``U`` bilinear upsampling, and the weight ``w`` chosen on the
-validation photographs per noise level (:data:`~skgate._multiscale.FUSION_WEIGHTS`). Applied
+validation photographs per noise level (``FUSION_WEIGHTS``). Applied
 recursively, each level fuses the next coarser one at its own noise level.
 """
 
@@ -18,7 +18,7 @@ from skimage.transform import resize
 
 __all__ = ["downsample", "upsample", "fuse", "fusion_weight", "FUSION_WEIGHTS"]
 
-#: ``(sigma * 255, weight)`` anchors of :func:`~skgate._multiscale.fusion_weight`, chosen on
+#: ``(sigma * 255, weight)`` anchors of ``fusion_weight``, chosen on
 #: the tuning subset of the validation photographs (doc/validation.rst, "Multi-scale").
 FUSION_WEIGHTS = ((15.0, 0.25), (25.0, 0.375), (50.0, 0.5), (75.0, 0.75))
 
@@ -52,7 +52,7 @@ def fuse(fine, coarse, weight):
 
 def fusion_weight(sigma):
     """The weight of the coarse restoration at noise level ``sigma`` (image in [0, 1]):
-    linear in ``log sigma`` between the anchors of :data:`~skgate._multiscale.FUSION_WEIGHTS`,
+    linear in ``log sigma`` between the anchors of ``FUSION_WEIGHTS``,
     constant beyond."""
     levels, weights = np.array(FUSION_WEIGHTS).T
     return float(np.interp(np.log(sigma * 255.0), np.log(levels), weights))

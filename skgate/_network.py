@@ -321,7 +321,7 @@ class GatingNetwork(BaseEstimator):
     def fit_heads(self, X, noise_var, *, min_rows=1000):
         """Refit the output layers, filters fixed, on patches seen at known noise levels.
 
-        Meant for patches taken from real EPLL runs (:func:`skgate._train.epll_patches`):
+        Meant for patches taken from real EPLL runs (:func:`skgate.epll_patches`):
         there the gating sees restored, not freshly noised, patches, and output layers fitted
         to them gate better (measured in the docs' benchmark pages).
 

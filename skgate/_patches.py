@@ -367,7 +367,7 @@ def sample_patches(
     ----------
     images : array_like or sequence of (array_like or path)
         A 2-D image, or a sequence of 2-D images and/or image file paths. Colour images and
-        files are converted to grey (see :func:`~skgate._patches.load_grey_image`).
+        files are converted to grey (see ``load_grey_image``).
     n_patches : int
         Number of patches to draw.
     patch_size : int, default=8

@@ -1,7 +1,7 @@
 """The public entry of a restoration: :class:`EPLLRestorer`, a scikit-learn estimator whose
-parameters are checked once per call, resolved for the likelihood (:mod:`skgate._defaults`)
-into the core's settings (:class:`skgate._epll.EPLL`) and handed to the one dispatch layer
-(:mod:`skgate._dispatch`)."""
+parameters are checked once per call, resolved for the likelihood (``skgate._defaults``)
+into the core's settings (``skgate._epll.EPLL``) and handed to the one dispatch layer
+(``skgate._dispatch``)."""
 
 from numbers import Integral, Real
 

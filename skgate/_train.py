@@ -161,7 +161,8 @@ def epll_patches(
     per_step = check_positive_int(per_step, "per_step", caller="epll_patches")
     rng = check_random_state(random_state)
     recorder = _RecordingGating(MixtureTables(prior), per_step, rng)
-    restorer = EPLLRestorer(prior, gating=recorder, stride=stride)
+    # one scale: the fine image's patches at the penalties the shipped heads were fitted on
+    restorer = EPLLRestorer(prior, gating=recorder, stride=stride, scales=1)
     for image in images:
         clean = load_grey_image(image)
         for sigma in sigmas:

@@ -31,6 +31,8 @@ def _check_number(value, name, interval, caller):
 
 def check_positive_int(value, name, minimum=1, caller="skgate"):
     """Return ``value`` as an ``int`` after checking it is an integer ``>= minimum``."""
+    if type(value) is int and value >= minimum:  # the common case, without the machinery
+        return value
     interval = NumberInterval(numbers.Integral, minimum, None, closed="left")
     _check_number(value, name, interval, caller)
     return int(value)
@@ -135,13 +137,15 @@ def check_float_dtype(dtype, name="dtype"):
 
 #: Noise levels a likelihood accepts: their squares and reciprocal squares hold in float64.
 #: The tighter float32 bounds apply to sigma relative to the image's data range, checked when
-#: the image is known (:func:`skgate._units.check_unit_sigma`).
+#: the image is known (``skgate._units.check_unit_sigma``).
 SIGMA_LIMITS = (1e-150, 1e150)
 
 
 def check_noise_level(value, name="sigma", caller="skgate"):
     """``value`` as a float after checking it is a real number (not a bool) in
     :data:`SIGMA_LIMITS`."""
+    if type(value) is float and SIGMA_LIMITS[0] <= value <= SIGMA_LIMITS[1]:
+        return value  # the common case (and every level the core derives), directly
     _check_number(value, name, NumberInterval(numbers.Real, 0, None, closed="neither"), caller)
     value = float(value)
     if not SIGMA_LIMITS[0] <= value <= SIGMA_LIMITS[1]:

@@ -52,20 +52,35 @@ print(f"largest pixel difference, tiled against untiled: {difference:.4f}")
 # The tiles
 # ---------
 # Each core (solid) is restored with a margin of context (dashed) and kept; the cores
-# partition the image. :class:`skgate._tiles.TileLayout` is the layout the restorer uses.
+# partition the image. Drawn here for cores of 128 pixels and a margin of 24.
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from skgate._tiles import TileLayout  # noqa: E402
 
-layout = TileLayout(clean.shape, 128, margin=24, align=3)
+def tiles(shape, side, margin):
+    """Each core and its window with the margin, clipped to the image."""
+    for top in range(0, shape[0], side):
+        for left in range(0, shape[1], side):
+            core = (
+                slice(top, min(top + side, shape[0])),
+                slice(left, min(left + side, shape[1])),
+            )
+            outer = tuple(
+                slice(max(0, s.start - margin), min(s.stop + margin, n))
+                for s, n in zip(core, shape, strict=True)
+            )
+            yield core, outer
+
+
 fig, (left, right) = plt.subplots(1, 2, figsize=(8, 4))
 left.imshow(noisy, cmap="gray", vmin=0, vmax=1)
-for tile, colour in zip(
-    layout, ["tab:red", "tab:blue", "tab:green", "tab:orange"], strict=False
+for (core, outer), colour in zip(
+    tiles(clean.shape, 128, 24),
+    ["tab:red", "tab:blue", "tab:green", "tab:orange"],
+    strict=False,
 ):
-    for (rows, cols), style in ((tile.core, "-"), (tile.outer, "--")):
+    for (rows, cols), style in ((core, "-"), (outer, "--")):
         corner, width, height = (
             (cols.start, rows.start),
             cols.stop - cols.start,
