@@ -105,3 +105,45 @@ def test_no_private_names_imported_across_modules():
             if n.startswith("_") and not (n.startswith("__") and n.endswith("__"))
         ]
     assert offenders == []
+
+
+def _mapped_modules():
+    """The module names in the architecture page's map (its first column)."""
+    import re
+
+    page = (PACKAGE.parent / "doc" / "architecture.rst").read_text()
+    table = page.split(".. the module map")[1].split("The estimators")[0]
+    return {
+        name
+        for pair in re.findall(r"^``(\w+)``(?:, ``(\w+)``)?", table, flags=re.M)
+        for name in pair
+        if name
+    }
+
+
+def test_the_architecture_page_maps_every_module():
+    modules = {name.split(".")[-1] for name, _ in _modules()} - {"skgate", "__main__"}
+    assert modules == _mapped_modules()
+
+
+def test_only_the_public_surface_is_public():
+    """Implementation modules are private; the public ones are the package and its model
+    files."""
+    public = {name for name, _ in _modules() if not any(p.startswith("_") for p in name.split("."))}
+    assert public == {"skgate", "skgate.models"}
+    exported = {n for n in dir(skgate) if not n.startswith("_")} - {"models"}
+    assert set(skgate.__all__) == exported | {"__version__"}
+
+
+def test_docs_and_examples_import_only_the_public_surface():
+    import re
+
+    root = PACKAGE.parent
+    texts = [*root.glob("examples/**/*.py"), *root.glob("doc/*.rst"), root / "README.md"]
+    private = re.compile(r"(?:from|import)\s+skgate\._\w+|skgate\._\w+")
+    offenders = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in texts
+        for match in private.finditer(path.read_text())
+    ]
+    assert not offenders, offenders
