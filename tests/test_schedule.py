@@ -135,3 +135,17 @@ def test_network_plus_exact_rescores_two_candidates():
     assert RESCORED_CANDIDATES == 2
     gating = make_gating("network+exact", tables_of(default_prior()), default_network)
     assert gating.top_k == 2
+
+
+def test_the_user_guide_shows_the_defaults_table():
+    import re
+    from pathlib import Path
+
+    from skgate._defaults import DEFAULTS
+
+    page = (Path(__file__).parents[1] / "doc" / "user_guide.rst").read_text()
+    table = page.split(".. the defaults table")[1].split("The knobs")[0]
+    rows = re.findall(r"^``(\w+)``\s+(\d+)\s+(\d+)", table, flags=re.M)
+    assert rows == [
+        (kind.__name__, str(stride), str(scales)) for kind, stride, scales, _ in DEFAULTS
+    ]
