@@ -42,8 +42,8 @@ def _modules():
         import zarr
     except ImportError as error:
         raise ImportError(
-            f"reading and writing zarr or tiled TIFF lazily needs dask and zarr: pip install "
-            f'"skgate[dask]" ({error})'
+            "reading and writing zarr or tiled TIFF lazily needs dask and zarr: pip install "
+            f'"skgate[dask]" (from a clone of the repository: pip install ".[dask]") ({error})'
         ) from None
     return da, zarr
 

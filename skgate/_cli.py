@@ -395,7 +395,12 @@ def _add_restore_options(parser, sigma_help):
         "with it as --gating network does with the shipped one",
     )
     parser.add_argument("--overwrite", action="store_true", help="allow OUTPUT == INPUT")
-    parser.add_argument("-q", "--quiet", action="store_true")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar or summary lines (errors and warnings still print)",
+    )
 
 
 #: Chunk side (pixels) of a chunked restoration when the input does not set one.
@@ -427,7 +432,12 @@ def build_parser():
     train.add_argument("--patch-size", type=positive_int, default=8)
     train.add_argument("--max-iter", type=positive_int, default=20)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("-q", "--quiet", action="store_true")
+    train.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar or summary lines (errors and warnings still print)",
+    )
     train.set_defaults(run=_cmd_train_prior)
 
     denoise = commands.add_parser("denoise", help="remove white Gaussian noise")
@@ -489,7 +499,12 @@ def build_parser():
         help="comma-separated noise variances with their own output layer (besides 0)",
     )
     gating.add_argument("--seed", type=int, default=0)
-    gating.add_argument("-q", "--quiet", action="store_true")
+    gating.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar or summary lines (errors and warnings still print)",
+    )
     gating.set_defaults(run=_cmd_train_gating)
     return parser
 

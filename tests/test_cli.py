@@ -239,3 +239,13 @@ def test_a_trained_network_is_used_from_the_command_line(noisy_files, capsys):
     argv = [*base, str(folder / "c.png"), *options, "--network", str(network_file)]
     assert main([*argv, "--gating", "exact"]) == 2
     assert "--network" in capsys.readouterr().err
+
+
+def test_every_quiet_option_says_what_it_does():
+    from skgate._cli import build_parser
+
+    parser = build_parser()
+    for action in parser._subparsers._group_actions:
+        for command, subparser in action.choices.items():
+            quiet = [a for a in subparser._actions if "-q" in a.option_strings]
+            assert all(a.help and "progress" in a.help for a in quiet), command

@@ -224,6 +224,7 @@ def test_without_zarr_the_command_line_says_what_to_install(stores, monkeypatch,
     assert main(["denoise", "in.zarr", "out.zarr", "--sigma", "20"]) == 2
     err = capsys.readouterr().err
     assert 'pip install "skgate[dask]"' in err and len(err.strip().splitlines()) == 1
+    assert 'pip install ".[dask]"' in err  # what works from a clone
 
 
 def test_a_custom_prior_travels_fitted_with_the_graph():

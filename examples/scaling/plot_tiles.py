@@ -112,7 +112,7 @@ print(f"loky processes: {psnr(clean, restored, data_range=1):.2f} dB")
 # %%
 # On a Dask cluster
 # -----------------
-# With ``pip install "skgate[dask]"``, the tiles become Dask tasks. A local cluster stands in
+# With ``pip install "skgate[dask]"`` (``pip install ".[dask]"`` from a clone), the tiles become Dask tasks. A local cluster stands in
 # for a real one here; with a scheduler elsewhere, pass its address to ``Client``.
 
 from dask.distributed import Client, LocalCluster  # noqa: E402
