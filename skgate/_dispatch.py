@@ -10,7 +10,7 @@ Every layer below receives checked arguments and calls only downwards.
 """
 
 from ._colour import restore_channels
-from ._lazy import LazyInpainting, is_dask_array, restore_lazy
+from ._lazy import is_dask_array, restore_lazy
 
 __all__ = ["restore"]
 
@@ -35,8 +35,6 @@ def restore(
                 "result is lazy: watch its computation with dask's diagnostics)"
             )
         return restore_lazy(image, likelihood, core, channel_axis, data_range=data_range)
-    if isinstance(likelihood, LazyInpainting):
-        raise TypeError("with a dask array mask, the image must be a dask array too")
     return restore_channels(
         image,
         likelihood,

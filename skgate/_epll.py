@@ -143,22 +143,23 @@ def models(prior, gating):
 class EPLL:
     """The settings of one restoration, resolved from :class:`~skgate.EPLLRestorer`'s
     parameters for one likelihood and checked once (``betas``, ``lam`` and ``clip`` in the
-    image's units, as the user gave them)."""
+    image's units, as the user gave them). No field has a default: the restorer's
+    parameters and :mod:`skgate._defaults` are the only defaults."""
 
-    prior: object = None
-    gating: object = "exact"
-    betas: np.ndarray | None = None
-    lam: float | None = None
-    stride: int = 3
-    clip: tuple | None = None
-    max_patches: int = 32768
-    tile_shape: object = None
-    tile_margin: int | None = None
-    n_jobs: int | None = None
-    adapt: int = 0
-    adapt_strength: float = 10.0
-    scales: int = 1
-    fusion_weight: float | None = None
+    prior: object
+    gating: object
+    betas: np.ndarray | None
+    lam: float | None
+    stride: int
+    clip: tuple | None
+    max_patches: int
+    tile_shape: object
+    tile_margin: int | None
+    n_jobs: int | None
+    adapt: int
+    adapt_strength: float
+    scales: int
+    fusion_weight: float | None
 
     @property
     def patch_size(self):

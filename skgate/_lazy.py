@@ -95,6 +95,7 @@ class LazyInpainting(Inpainting):
         self._weights = self.observed.astype(np.float64)
 
     def check_observation(self, y):
+        # Reached only by an in-memory image: its mask would have to be computed whole.
         raise TypeError("with a dask array mask, the image must be a dask array too")
 
 
@@ -113,7 +114,6 @@ class _Block:
     likelihood: object
     channels: bool
     depth: int
-    stride: int
     masked: bool
     blas_threads: int
 
@@ -122,7 +122,7 @@ class _Block:
         (r0, r1), (c0, c1) = location[0], location[1]
         top, left = max(0, r0 - self.depth), max(0, c0 - self.depth)
         # Start the window on the global patch lattice (multiples of the stride).
-        shift_r, shift_c = (-top) % self.stride, (-left) % self.stride
+        shift_r, shift_c = (-top) % self.core.stride, (-left) % self.core.stride
         window = as_float_image(block[shift_r:, shift_c:])
         dtype = window.dtype
         top, left = top + shift_r, left + shift_c
@@ -281,7 +281,6 @@ def restore_lazy(image, likelihood, core, channel_axis=None, data_range=None):
         likelihood,
         image.ndim == 3,
         depth,
-        core.stride,
         mask is not None,
         blas_threads,
     )
