@@ -8,6 +8,7 @@ written to a temporary folder beside it and renamed, a TIFF to a temporary file.
 ``pip install "skgate[dask]"`` (dask, zarr).
 """
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -160,6 +161,26 @@ def _own_workers():
             yield
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        _settle_zarr_io()
+
+
+def _settle_zarr_io(timeout=60.0):
+    """Wait until zarr's own event loop has no task left. zarr (3.x) writes through a
+    background loop; a Ctrl-C in the main thread abandons its wait on that loop, not the
+    write, so without this the clean-up could remove a folder a write is still going into
+    (a FileNotFoundError printed from a thread as the process exits)."""
+    try:
+        from zarr.core.sync import _get_loop  # private: zarr has no public "wait for IO"
+    except ImportError:  # zarr 2 writes synchronously
+        return
+    loop = _get_loop()
+
+    async def others_done():
+        pending = asyncio.all_tasks() - {asyncio.current_task()}
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+
+    asyncio.run_coroutine_threadsafe(others_done(), loop).result(timeout + 5)
 
 
 def write_lazy(path, restored, like, progress=None):

@@ -246,3 +246,25 @@ def test_chunk_progress_reaches_its_total_when_small_chunks_are_merged():
         lazy.compute()
     assert seen and seen[-1][0] == seen[-1][1]
     assert [done for done, _ in seen] == list(range(1, len(seen) + 1))
+
+
+def test_a_write_waits_for_zarrs_background_io_before_cleaning_up():
+    # The main thread's wait on zarr's loop can be cut by Ctrl-C while the write goes on; the
+    # clean-up must not remove the temporary folder under a write still in flight.
+    import asyncio
+    import time
+
+    from zarr.core.sync import _get_loop
+
+    from skgate._bigfiles import _settle_zarr_io
+
+    finished = []
+
+    async def slow_write():
+        await asyncio.sleep(0.3)
+        finished.append(time.monotonic())
+
+    asyncio.run_coroutine_threadsafe(slow_write(), _get_loop())  # abandoned, as after Ctrl-C
+    start = time.monotonic()
+    _settle_zarr_io()
+    assert finished and finished[0] >= start
