@@ -8,6 +8,7 @@ functions' defaults.
 """
 
 from ._adaptation import DEFAULT_STRENGTH
+from ._docstrings import shares_parameters
 from ._lazy import LazyInpainting, is_dask_array
 from ._likelihoods import Blur, GaussianNoise, Inpainting
 from ._noise import estimate_noise_sigma
@@ -16,6 +17,7 @@ from ._restorer import EPLLRestorer
 __all__ = ["denoise_epll", "deblur_epll", "inpaint_epll"]
 
 
+@shares_parameters(EPLLRestorer, EPLLRestorer.restore)
 def denoise_epll(
     image,
     sigma=None,
@@ -48,33 +50,21 @@ def denoise_epll(
         :func:`estimate_noise_sigma` (measured accuracy in its docstring).
     prior : GMMPatchPrior or None, default=None
         The patch prior; ``None`` uses the shipped default.
+    .. parameters:: betas lam
     stride : int or None, default=None
         Distance between patches; ``None`` is 3 (the user guide's "Defaults", as
         :class:`EPLLRestorer`). The patch grid shifts from one iteration to the next, so 3
         restores as well as 1 (every overlapping patch) in about a ninth of the time (chosen
         on the validation photographs: :doc:`/validation`). Pass 1 for Zoran & Weiss's
         original EPLL.
+    .. parameters:: gating tile_shape n_jobs adapt adapt_strength
     scales : int or None, default=None
         Scales of the multi-scale restoration; ``None`` is 3 (the user guide's "Defaults").
         The 2x2-averaged image (and its own averaged image) is restored too and fuses into
         the result's coarse scale, for a fraction more time. 3 was chosen on the validation
         photographs (:doc:`/validation`, "Multi-scale"); 1 is Zoran & Weiss's single-scale
         EPLL.
-    betas, lam, gating, tile_shape, n_jobs, adapt, adapt_strength, fusion_weight
-        See :class:`EPLLRestorer` (``adapt=1`` adapts the prior to the image in a second
-        pass, for several times the time; measured in :doc:`/validation`).
-    channel_axis : int or None, default=None
-        Axis of colour channels. Three channels are restored with the grey prior in a
-        decorrelated opponent colour space (luminance and two chroma channels), other channel
-        counts one by one.
-    data_range : float or None, default=None
-        Width of the image's values (as scikit-image's ``data_range``: 1 for images in
-        [0, 1], 255 for floats holding grey levels). The image is restored as if mapped to
-        [0, 1], the prior's units, and mapped back, so any units restore alike. ``None``
-        infers it: the width of the observation's 0.1 to 99.9 percentiles less the noise's
-        spread; an image already in the prior's units keeps them (within [-0.5, 1.5] and
-        at least a grey level wide, or 0.25 to 2 wide anywhere). One range serves every
-        channel.
+    .. parameters:: fusion_weight channel_axis data_range
 
     Returns
     -------
@@ -138,6 +128,7 @@ def denoise_epll(
     )
 
 
+@shares_parameters(EPLLRestorer, EPLLRestorer.restore)
 def deblur_epll(
     image,
     kernel,
@@ -157,6 +148,9 @@ def deblur_epll(
 ):
     """Deconvolve a blurred, noisy image with EPLL (periodic boundary).
 
+    One scale, stride 3 and the penalties ``betas = 5 * [1, 4, 16, ..., 1024]``
+    (:meth:`Blur.default_betas`) by default.
+
     Parameters
     ----------
     image : ndarray
@@ -166,14 +160,13 @@ def deblur_epll(
         Point-spread function, centred at ``(kh // 2, kw // 2)``; see :class:`Blur`.
     sigma : float
         Noise standard deviation.
-    prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, adapt_strength, channel_axis
-    data_range
-        As in :func:`denoise_epll` (stride 3 by default, one scale); the default schedule is
-        ``betas = 5 * [1, 4, 16, ..., 1024]`` (:meth:`Blur.default_betas`).
+    .. parameters:: prior betas lam stride gating tile_shape n_jobs adapt adapt_strength
+    .. parameters:: channel_axis data_range
 
     Returns
     -------
     deblurred : ndarray
+        Same shape as ``image``; float64, or float32 for float32 input.
 
     See Also
     --------
@@ -213,6 +206,7 @@ def deblur_epll(
     )
 
 
+@shares_parameters(EPLLRestorer, EPLLRestorer.restore)
 def inpaint_epll(
     image,
     mask,
@@ -232,6 +226,9 @@ def inpaint_epll(
 ):
     """Fill in missing pixels with EPLL.
 
+    One scale, stride 3 and the penalties ``betas = 50 * 1.25^k``, k = 0..28
+    (:meth:`Inpainting.default_betas`) by default.
+
     Parameters
     ----------
     image : ndarray
@@ -243,14 +240,13 @@ def inpaint_epll(
         all channels).
     sigma : float, default=1e-3
         Noise of the observed pixels.
-    prior, betas, lam, stride, gating, tile_shape, n_jobs, adapt, adapt_strength, channel_axis
-    data_range
-        As in :func:`denoise_epll` (stride 3 by default, one scale); the default schedule is
-        ``betas = 50 * 1.25^k``, k = 0..28.
+    .. parameters:: prior betas lam stride gating tile_shape n_jobs adapt adapt_strength
+    .. parameters:: channel_axis data_range
 
     Returns
     -------
     inpainted : ndarray
+        Same shape as ``image``; float64, or float32 for float32 input.
 
     See Also
     --------

@@ -30,18 +30,35 @@ __all__ = [
 
 
 class Gating(ABC):
-    """Interface of a gating strategy.
+    """Interface of a gating strategy: how each patch's mixture component is chosen.
+
+    A subclass implements :meth:`assign`; pass an instance as ``EPLLRestorer(gating=...)``.
+    The restorer checks what a user's strategy returns once per call (shape, integer labels
+    in range).
 
     See Also
     --------
     skgate.ExactGating
-    skgate._gating.NetworkGating
+    skgate.NetworkGating
     skgate.EPLLRestorer
     """
 
     @abstractmethod
     def assign(self, patches, noise_var):
-        """Component index ``(n,)`` of each of the ``(n, d)`` float32 patch rows."""
+        """Choose a component for each patch.
+
+        Parameters
+        ----------
+        patches : (n, d) ndarray of float32
+            Noisy patch rows, DC included (a strategy ignores it or removes it).
+        noise_var : float
+            Variance of the noise they are seen with (``1/beta`` in EPLL).
+
+        Returns
+        -------
+        labels : (n,) ndarray of int
+            Each patch's component, in ``0 .. K-1``.
+        """
 
 
 class ExactGating(Gating):
@@ -59,7 +76,7 @@ class ExactGating(Gating):
     See Also
     --------
     skgate.Gating
-    skgate._gating.NetworkGating
+    skgate.NetworkGating
     skgate.GMMPatchPrior
     """
 
@@ -106,6 +123,11 @@ class FlatTailGating(Gating):
         prior of fewer dimensions. 16 was chosen on the validation photographs
         (doc/validation.rst, "FEPLL's flat tail"): 8 loses clearly, 32 gains nothing more
         and costs more than exact gating.
+
+    See Also
+    --------
+    skgate.ExactGating
+    skgate.NetworkGating
     """
 
     #: Patches per block: the projections (``block x K rank`` float32) stay a few MB.
@@ -199,6 +221,11 @@ class NetworkGating(Gating):
         ``k`` most probable components and the exact posterior picks among them (adds
         ``k d'^2`` multiply-adds per patch, ``2k / K`` of exact gating), which recovers most
         of the gap between network and exact gating.
+
+    See Also
+    --------
+    skgate.GatingNetwork
+    skgate.ExactGating
     """
 
     def __init__(self, network, tables, top_k=None):

@@ -30,9 +30,19 @@ def _check_positive(value, name):
 
 
 def gaussian_kernel(std, size=None):
-    """Isotropic Gaussian kernel of standard deviation ``std`` pixels, normalised to sum 1.
+    """Isotropic Gaussian blur kernel, normalised to sum 1.
 
-    ``size`` (odd) defaults to ``2 * ceil(3 * std) + 1``.
+    Parameters
+    ----------
+    std : float
+        Standard deviation, in pixels.
+    size : int or None, default=None
+        Side of the (square) kernel, odd; ``None`` is ``2 * ceil(3 * std) + 1``.
+
+    Returns
+    -------
+    kernel : (size, size) ndarray
+        The point-spread function, centred.
 
     See Also
     --------
@@ -61,8 +71,19 @@ def gaussian_kernel(std, size=None):
 
 
 def motion_kernel(length, angle=0.0):
-    """Straight camera motion of ``length`` pixels at ``angle`` degrees (counter-clockwise
-    from the x axis), as a line rasterised into an odd square kernel normalised to sum 1.
+    """Straight camera motion, as a line rasterised into a kernel normalised to sum 1.
+
+    Parameters
+    ----------
+    length : float
+        Length of the motion, in pixels.
+    angle : float, default=0.0
+        Direction, in degrees counter-clockwise from the x axis.
+
+    Returns
+    -------
+    kernel : (n, n) ndarray
+        The point-spread function, centred; ``n`` is ``ceil(length)`` made odd.
 
     See Also
     --------

@@ -80,7 +80,18 @@ class Likelihood(ABC):
         return f"{type(self).__name__}(sigma={self.sigma:g})"
 
     def with_sigma(self, sigma):
-        """The same degradation with noise ``sigma`` (a shallow copy)."""
+        """The same degradation with another noise level.
+
+        Parameters
+        ----------
+        sigma : float
+            Standard deviation of the noise.
+
+        Returns
+        -------
+        likelihood : Likelihood
+            A shallow copy of this one with ``sigma``.
+        """
         other = copy.copy(self)
         other.sigma = check_noise_level(sigma, caller=type(self).__name__)
         return other
@@ -88,35 +99,114 @@ class Likelihood(ABC):
     # -- the operator
     @abstractmethod
     def forward(self, x):
-        """``A x``."""
+        """Apply the degradation's operator: ``A x``.
+
+        Parameters
+        ----------
+        x : ndarray
+            An image, the shape :meth:`image_shape` gives.
+
+        Returns
+        -------
+        ndarray
+            ``A x``, the shape of an observation.
+        """
 
     @abstractmethod
     def adjoint(self, r):
-        """``A^T r``."""
+        """Apply the operator's adjoint: ``A^T r``.
+
+        Parameters
+        ----------
+        r : ndarray
+            An array the shape of an observation.
+
+        Returns
+        -------
+        ndarray
+            ``A^T r``, the shape of the image.
+        """
 
     def check_observation(self, y):
-        """Validate the observation and return it as a float image."""
+        """Validate the observation; where a subclass checks that ``y`` fits (a mask of the
+        same shape, ...).
+
+        Parameters
+        ----------
+        y : array_like
+            The observation.
+
+        Returns
+        -------
+        y : ndarray
+            The observation as a float image.
+
+        Raises
+        ------
+        ValueError or TypeError
+            If ``y`` is not an observation this degradation can have made.
+        """
         return check_image_2d(y, name="image")
 
     # -- units (images in any units are restored as if in [0, 1]: skgate._units)
     def observed_values(self, y):
-        """The values of ``y`` that observe the image (all of them by default), from which
-        the restorer infers the image's data range."""
+        """The values of ``y`` that observe the image, from which the restorer infers the
+        image's data range.
+
+        Parameters
+        ----------
+        y : ndarray
+            The observation.
+
+        Returns
+        -------
+        ndarray
+            Those values; all of ``y`` by default (:class:`Inpainting` drops the missing
+            pixels).
+        """
         return y
 
     def constant_gain(self):
-        """``g`` such that a constant image ``c`` is observed as ``g * c`` (where observed),
-        or None where that does not hold or is not known: the restorer then maps images in
-        other units to [0, 1] by scale only, without an offset."""
+        """The gain of the operator on constant images.
+
+        Returns
+        -------
+        float or None
+            ``g`` such that a constant image ``c`` is observed as ``g * c`` (where observed),
+            or None where that does not hold or is not known (the default): the restorer
+            then maps images in other units to [0, 1] by scale only, without an offset.
+        """
         return None
 
     def image_shape(self, y):
-        """Shape of the image ``x`` behind observation ``y``; ``y.shape`` by default (a
-        super-resolution likelihood returns the larger shape)."""
+        """The shape of the image behind an observation.
+
+        Parameters
+        ----------
+        y : ndarray
+            The observation.
+
+        Returns
+        -------
+        tuple of int
+            The shape of ``x``; ``y.shape`` by default (a super-resolution likelihood returns
+            the larger shape).
+        """
         return y.shape
 
     def initial_estimate(self, y):
-        """Where the splitting starts; the observation itself by default."""
+        """Where the splitting starts.
+
+        Parameters
+        ----------
+        y : ndarray
+            The observation.
+
+        Returns
+        -------
+        x0 : ndarray
+            A float64 image; the observation itself by default.
+        """
         return np.array(y, dtype=np.float64)
 
     # -- tiles
@@ -124,11 +214,27 @@ class Likelihood(ABC):
     tile_margin = 0
 
     def tile(self, window):
-        """The same degradation seen on ``window = (row_slice, col_slice)`` of the image.
+        """The same degradation seen on a window of the image.
 
         Needed only for tiled restoration (``EPLLRestorer(tile_shape=...)``). The default
         refuses: a subclass whose operator is local overrides it (and sets
-        ``tile_margin`` to the operator's reach)."""
+        ``tile_margin`` to the operator's reach).
+
+        Parameters
+        ----------
+        window : tuple of slice
+            ``(row_slice, col_slice)`` of the image.
+
+        Returns
+        -------
+        likelihood : Likelihood
+            The degradation of that window's observation.
+
+        Raises
+        ------
+        NotImplementedError
+            If the degradation cannot be cut into tiles (the default).
+        """
         raise NotImplementedError(
             f"{type(self).__name__} does not support tiles: implement tile(window) "
             "or restore without tile_shape"
@@ -136,32 +242,114 @@ class Likelihood(ABC):
 
     # -- scales
     def coarse(self):
-        """The degradation of the 2x2-averaged observation
-        (``skgate._multiscale.downsample``), for multi-scale restoration
-        (``EPLLRestorer(scales=...)``). The default refuses: only a subclass for which
-        averaging the observation gives a degradation of the same kind overrides it."""
+        """The degradation of the 2x2-averaged observation, for multi-scale restoration
+        (``EPLLRestorer(scales=...)``).
+
+        The default refuses: only a subclass for which averaging the observation gives a
+        degradation of the same kind overrides it.
+
+        Returns
+        -------
+        likelihood : Likelihood
+            The degradation at half the resolution.
+
+        Raises
+        ------
+        NotImplementedError
+            If averaging gives no degradation of the same kind (the default).
+        """
         raise NotImplementedError(
             f"{type(self).__name__} does not support multi-scale restoration: implement "
             "coarse() or restore with scales=1"
         )
 
     def data_term(self, x, y):
-        """``1/2 ||A x - y||^2``."""
+        """The data term ``1/2 ||A x - y||^2``.
+
+        Parameters
+        ----------
+        x : ndarray
+            An image.
+        y : ndarray
+            The observation.
+
+        Returns
+        -------
+        float
+            ``1/2 ||A x - y||^2``.
+        """
         r = self.forward(x) - y
         return 0.5 * float(np.vdot(r, r))
 
     # -- the image step
     def normal_rhs(self, y, patch_sum, lam, beta):
-        """``lam A^T y + beta patch_sum``: the right-hand side of the image step's normal
-        equations."""
+        """The right-hand side of the image step's normal equations.
+
+        Parameters
+        ----------
+        y : ndarray
+            The observation.
+        patch_sum : ndarray
+            The sum of the patch estimates covering each pixel (image shape).
+        lam : float
+            Weight of the data term.
+        beta : float
+            The splitting's penalty.
+
+        Returns
+        -------
+        ndarray
+            ``lam A^T y + beta patch_sum``.
+        """
         return lam * self.adjoint(y) + beta * patch_sum
 
     def normal_apply(self, x, coverage, lam, beta):
-        """``(lam A^T A + beta diag(coverage)) x``."""
+        """Apply the image step's normal operator.
+
+        Parameters
+        ----------
+        x : ndarray
+            An image.
+        coverage : ndarray
+            How many patches cover each pixel (image shape).
+        lam : float
+            Weight of the data term.
+        beta : float
+            The splitting's penalty.
+
+        Returns
+        -------
+        ndarray
+            ``(lam A^T A + beta diag(coverage)) x``.
+        """
         return lam * self.adjoint(self.forward(x)) + beta * coverage * x
 
     def solve(self, y, patch_sum, coverage, lam, beta, x0=None):
-        """Minimise ``lam/2 ||A x - y||^2 + beta/2 sum_i ||P_i x - z_i||^2`` over ``x``."""
+        """The image step: minimise ``lam/2 ||A x - y||^2 + beta/2 sum_i ||P_i x - z_i||^2``.
+
+        The default runs (preconditioned) conjugate gradients on the normal equations;
+        subclasses with a closed form override it.
+
+        Parameters
+        ----------
+        y : ndarray
+            The observation.
+        patch_sum : ndarray
+            ``sum_i P_i^T z_i``: the patch estimates summed onto the image.
+        coverage : ndarray
+            ``sum_i P_i^T P_i`` as an image: how many patches cover each pixel.
+        lam : float
+            Weight of the data term.
+        beta : float
+            The splitting's penalty.
+        x0 : ndarray or None, default=None
+            A warm start (the previous estimate).
+
+        Returns
+        -------
+        x : ndarray
+            The minimiser, the shape of the image.
+        """
         return self._solve_cg(y, patch_sum, coverage, lam, beta, x0)
 
     def _preconditioner(self, coverage, lam, beta):
@@ -200,8 +388,14 @@ class Likelihood(ABC):
 
     # -- the schedule
     def default_betas(self):
-        """Penalties ``beta`` of the splitting, one iteration each: ``[1, 4, 8, 16, 32] /
-        sigma^2``, Zoran & Weiss's denoising schedule."""
+        """The penalties of the splitting when the restorer is given none.
+
+        Returns
+        -------
+        betas : ndarray
+            One penalty per iteration: ``[1, 4, 8, 16, 32] / sigma^2`` by default (chosen
+            on the validation photographs, :doc:`/validation`, "Denoising schedule").
+        """
         # Chosen on the validation set (doc/validation.rst, "Denoising schedule": first 50
         # photographs of bsds500-test200, benchmarks/bench_validation.py). Against the
         # previous default r^k / sigma^2, r = 2..3, k = 0..6 (chosen on four Set12 images):
@@ -212,7 +406,18 @@ class Likelihood(ABC):
         return np.array([1.0, 4.0, 8.0, 16.0, 32.0]) / self.sigma**2
 
     def default_lam(self, patch_size):
-        """Weight of the data term: ``patch_size**2 / sigma**2`` (Zoran & Weiss)."""
+        """The weight of the data term when the restorer is given none.
+
+        Parameters
+        ----------
+        patch_size : int
+            Side of the prior's patches.
+
+        Returns
+        -------
+        float
+            ``patch_size**2 / sigma**2`` (Zoran & Weiss).
+        """
         return patch_size**2 / self.sigma**2
 
 
@@ -220,6 +425,11 @@ class GaussianNoise(Likelihood):
     """Additive white Gaussian noise: ``A = I``.
 
     The image step is a per-pixel division.
+
+    Parameters
+    ----------
+    sigma : float
+        Standard deviation of the noise, in the units of the (float) image.
 
     See Also
     --------
@@ -311,6 +521,7 @@ class Inpainting(Likelihood):
 
     @property
     def mask(self):
+        """The missing pixels (True where missing), ``~observed``."""
         return ~self.observed
 
     def check_observation(self, y):
@@ -336,10 +547,23 @@ class Inpainting(Likelihood):
         return np.asarray(r) * self._weights
 
     def initial_estimate(self, y):
-        """Missing pixels filled by normalised Gaussian smoothing of the observed ones, with
+        """Where the splitting starts: the missing pixels filled in smoothly.
+
+        Missing pixels are filled by normalised Gaussian smoothing of the observed ones, with
         the scale doubled until every pixel has observed neighbours; pixels still without
         any after the largest scale (a mask observing a tiny fraction of the image) take
-        the value of the nearest filled pixel."""
+        the value of the nearest filled pixel.
+
+        Parameters
+        ----------
+        y : ndarray
+            The observation.
+
+        Returns
+        -------
+        x0 : ndarray
+            The observed pixels as they are, the missing ones filled.
+        """
         y = np.where(self.observed, y, 0.0)
         estimate = y.copy()
         if not self.observed.any():  # a window inside a hole: nothing to fill from
@@ -371,10 +595,23 @@ class Inpainting(Likelihood):
 
     @classmethod
     def window(cls, observed, sigma=1e-3):
-        """The degradation on a window of a larger image, from the window's own
-        ``observed`` pixels (boolean, True where observed). Unlike the constructor it accepts
-        a window that observes no pixel (a tile inside a hole): its restoration then rests on
-        the prior and the starting estimate alone."""
+        """The degradation on a window of a larger image.
+
+        Unlike the constructor it accepts a window that observes no pixel (a tile inside a
+        hole): its restoration then rests on the prior and the starting estimate alone.
+
+        Parameters
+        ----------
+        observed : array_like of bool
+            The window's observed pixels (True where observed).
+        sigma : float, default=1e-3
+            Noise of the observed pixels.
+
+        Returns
+        -------
+        Inpainting
+            The window's degradation.
+        """
         tile = object.__new__(cls)
         tile.sigma = sigma
         tile.observed = np.asarray(observed, dtype=bool)
@@ -382,8 +619,14 @@ class Inpainting(Likelihood):
         return tile
 
     def default_betas(self):
-        """``50 * 1.25^k``, k = 0..28: many small steps (29 iterations, about three times
-        the cost of a denoising run); pass fewer ``betas`` for speed."""
+        """The penalties of the splitting when the restorer is given none.
+
+        Returns
+        -------
+        betas : ndarray
+            ``50 * 1.25^k``, k = 0..28: many small steps (29 iterations, about three times
+            the cost of a denoising run); pass fewer ``betas`` for speed.
+        """
         # Confirmed on the validation photographs (doc/validation.rst, "Deblurring and
         # inpainting": 20 images, 50 % missing): 50 * 1.5^k (16 steps) lost 0.37 dB and
         # 25 * 1.25^k (32 steps) 0.01 dB. First chosen on Set12 (average PSNR): 50 * 2^k,
@@ -527,7 +770,14 @@ class Blur(Likelihood):
         return _TileBlur(self.kernel, self.sigma, self.boundary)
 
     def default_betas(self):
-        """``5 * 4^k``, k = 0..5 (absolute penalties, images in [0, 1])."""
+        """The penalties of the splitting when the restorer is given none.
+
+        Returns
+        -------
+        betas : ndarray
+            ``5 * 4^k``, k = 0..5 (absolute penalties, images in [0, 1]; chosen on the
+            validation photographs, :doc:`/validation`).
+        """
         # Chosen on the validation photographs (doc/validation.rst, "Deblurring and
         # inpainting"; 9x9 Gaussian and 15-pixel motion blur, noise 0.01): against Zoran &
         # Weiss's 50 * 2^k, k = 0..6, +0.24 dB (Gaussian) and +0.61 dB (motion) on 50 images,

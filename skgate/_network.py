@@ -83,7 +83,9 @@ class GatingNetwork(BaseEstimator):
         filters) instead of starting afresh, e.g. a first pass on small minibatches and a
         second on large ones; the teacher is the fitted ``prior_``.
     random_state : int, RandomState instance or None, default=None
+        The initial filters (``init="random"``), the minibatches and the noise added to them.
     verbose : int, default=0
+        Print each minibatch's loss and time (1) while fitting.
 
     Attributes
     ----------
@@ -337,6 +339,7 @@ class GatingNetwork(BaseEstimator):
         noise_var : array_like of shape (n_samples,)
             The noise variance each row was gated at (``1/beta``).
         min_rows : int, default=1000
+            Fewest rows a level needs to be refitted.
 
         Returns
         -------
@@ -422,15 +425,41 @@ class GatingNetwork(BaseEstimator):
         return np.log(levels + floor), float(np.log(noise_var + floor))
 
     def level_index(self, noise_var):
-        """Index of the trained noise level nearest to ``noise_var`` (in log scale)."""
+        """The trained noise level nearest to a noise variance (in log scale).
+
+        Parameters
+        ----------
+        noise_var : float
+            A noise variance (``1/beta`` in EPLL).
+
+        Returns
+        -------
+        int
+            Its index in ``noise_levels_``.
+        """
         log_levels, log_var = self._log_levels(noise_var)
         return int(np.argmin(np.abs(log_levels - log_var)))
 
     def head(self, noise_var):
-        """Output layer ``(W, c)`` for ``noise_var``: between two trained levels, linear
-        interpolation of theirs in log noise (the logits are linear in ``W`` and ``c``, so
-        this interpolates the logits at no extra cost; it denoises patches better than the
-        nearest level's layer alone, as measured in the docs' benchmark pages)."""
+        """The output layer for a noise variance.
+
+        Between two trained levels, linear interpolation of theirs in log noise (the logits
+        are linear in ``W`` and ``c``, so this interpolates the logits at no extra cost; it
+        denoises patches better than the nearest level's layer alone, as measured in the
+        docs' benchmark pages); outside them, the nearest level's.
+
+        Parameters
+        ----------
+        noise_var : float
+            A noise variance (``1/beta`` in EPLL).
+
+        Returns
+        -------
+        W : ndarray of shape (n_components, n_filters)
+            The weights ``w_hi``.
+        c : ndarray of shape (n_components,)
+            The offsets ``c_h``.
+        """
         log_levels, log_var = self._log_levels(noise_var)
         upper = int(np.searchsorted(log_levels, log_var))
         if upper == 0 or upper == len(log_levels):
@@ -442,29 +471,97 @@ class GatingNetwork(BaseEstimator):
         return W, c
 
     def decision_function(self, X, noise_var=0.0):
-        """Logits ``c_h - sum_i w_hi (v_i @ x)^2`` of each component at ``noise_var``."""
+        """The network's logits for each component.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Patch rows (the network ignores their mean when the teacher removes the DC).
+        noise_var : float, default=0.0
+            Variance of the noise the patches are seen with (:meth:`head`).
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples, n_components)
+            ``c_h - sum_i w_hi (v_i @ x)^2``.
+        """
         W, c = self.head(noise_var)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         responses = X @ self.filters_.T.astype(X.dtype)
         return c - (responses * responses) @ W.T
 
     def predict_proba(self, X, noise_var=0.0):
-        """The network's posterior over components (softmax of the logits)."""
+        """The network's posterior over components (softmax of the logits).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Patch rows (the network ignores their mean when the teacher removes the DC).
+        noise_var : float, default=0.0
+            Variance of the noise the patches are seen with (:meth:`head`).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_components)
+            Rows summing to 1.
+        """
         return softmax(self.decision_function(X, noise_var), axis=1)
 
     def predict(self, X, noise_var=0.0):
-        """Most probable component of each patch."""
+        """Most probable component of each patch (the network's gating).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Patch rows (the network ignores their mean when the teacher removes the DC).
+        noise_var : float, default=0.0
+            Variance of the noise the patches are seen with (:meth:`head`).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            The argmax of the logits.
+        """
         return np.argmax(self.decision_function(X, noise_var), axis=1)
 
     def score(self, X, y=None, noise_var=0.0):
-        """Fraction of patches whose predicted component is the teacher's exact argmax."""
+        """Agreement with the teacher's exact gating.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Patch rows.
+        y : None
+            Ignored (scikit-learn's signature).
+        noise_var : float, default=0.0
+            Variance of the noise the patches are seen with.
+
+        Returns
+        -------
+        float
+            Fraction of patches whose predicted component is the teacher's exact argmax.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         exact = self.prior_.predict(X, noise_var=noise_var)
         return float(np.mean(self.predict(X, noise_var) == exact))
 
     def cross_entropy(self, X, noise_var=0.0):
-        """Mean cross-entropy between the teacher's posterior and the network's on ``X``."""
+        """Mean cross-entropy between the teacher's posterior and the network's (the
+        training loss).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Patch rows (the network ignores their mean when the teacher removes the DC).
+        noise_var : float, default=0.0
+            Variance of the noise the patches are seen with (:meth:`head`).
+
+        Returns
+        -------
+        float
+            ``-mean_n sum_h p(h | x_n) log q(h | x_n)``, in nats.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         teacher = self.prior_.predict_proba(X, noise_var=noise_var)

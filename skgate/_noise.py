@@ -53,10 +53,12 @@ def estimate_noise_sigma(image, *, channel_axis=None):
     image : ndarray
         Grey image, or colour with ``channel_axis``.
     channel_axis : int or None, default=None
+        Axis of colour channels; the estimate is the mean of the channels' estimates.
 
     Returns
     -------
     sigma : float
+        The estimated standard deviation.
 
     See Also
     --------

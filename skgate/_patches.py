@@ -17,6 +17,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.utils import check_random_state
 
+from ._docstrings import shares_parameters
 from ._validation import (
     check_fits_in_memory,
     check_float_dtype,
@@ -215,7 +216,7 @@ def extract_patches(image, patch_size=8, stride=1, offset=(0, 0), dtype=np.float
 
     See Also
     --------
-    aggregate_patches : the adjoint operation.
+    aggregate_patches : The adjoint operation.
 
     Examples
     --------
@@ -247,6 +248,7 @@ def _check_patch_rows(patches, grid, name="patches"):
     return patches
 
 
+@shares_parameters(extract_patches)
 def aggregate_patches(patches, image_shape, patch_size=8, stride=1, offset=(0, 0)):
     """Sum patch rows back into an image: the adjoint of :func:`extract_patches`.
 
@@ -256,8 +258,7 @@ def aggregate_patches(patches, image_shape, patch_size=8, stride=1, offset=(0, 0
         Rows in the order :func:`extract_patches` returns them.
     image_shape : tuple of int
         Shape ``(M, N)`` of the image.
-    patch_size, stride, offset
-        The grid, as in :func:`extract_patches`.
+    .. parameters:: patch_size stride offset
 
     Returns
     -------
@@ -286,8 +287,20 @@ def aggregate_patches(patches, image_shape, patch_size=8, stride=1, offset=(0, 0
     return grid.aggregate_into(out, patches)
 
 
+@shares_parameters(extract_patches)
 def patch_coverage(image_shape, patch_size=8, stride=1, offset=(0, 0)):
     """Number of patches of the grid covering each pixel (always >= 1).
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        Shape ``(M, N)`` of the image.
+    .. parameters:: patch_size stride offset
+
+    Returns
+    -------
+    coverage : (M, N) ndarray
+        How many patches of the grid cover each pixel (float64).
 
     See Also
     --------
@@ -371,9 +384,11 @@ def sample_patches(
     n_patches : int
         Number of patches to draw.
     patch_size : int, default=8
-    random_state : int, RandomState instance or None
+        Side ``p`` of the square patches.
+    random_state : int, RandomState instance or None, default=None
         Controls which patches are drawn.
-    dtype : {np.float64, np.float32}
+    dtype : {np.float64, np.float32}, default=np.float64
+        Type of the returned rows.
     augment : bool, default=False
         Apply to each patch one of the 8 symmetries of the square (rotations by multiples of
         90 degrees, with or without a flip), drawn at random: the sample then stands for the
@@ -382,6 +397,7 @@ def sample_patches(
     Returns
     -------
     patches : (n_patches, patch_size**2) ndarray
+        One patch per row, pixels row-major (their mean kept).
 
     See Also
     --------

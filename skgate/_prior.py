@@ -371,6 +371,8 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
+            Patches, flattened (``n_features = patch_size**2``, or the prior's dimension);
+            their mean is removed.
         noise_var : float, default=0.0
             Score under the noisy model ``N(0, C_h + noise_var I)``, i.e. the density of a
             patch observed with white noise of that variance.
@@ -384,7 +386,20 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
         return logsumexp(self._estimate_weighted_log_prob(X, noise_var), axis=1)
 
     def score(self, X, y=None):
-        """Mean log-density per patch of ``X``."""
+        """Mean log-density per patch.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Patches, flattened; their mean is removed.
+        y : None
+            Ignored (scikit-learn's signature).
+
+        Returns
+        -------
+        float
+            The mean of :meth:`score_samples`.
+        """
         return float(self.score_samples(X).mean())
 
     def predict_proba(self, X, noise_var=0.0):
@@ -393,6 +408,8 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
+            Patches, flattened (``n_features = patch_size**2``, or the prior's dimension);
+            their mean is removed.
         noise_var : float, default=0.0
             Posterior of a patch seen with white noise of this variance (components
             ``N(0, C_h + noise_var I)``); EPLL's gating at penalty ``beta`` uses ``1/beta``.
@@ -407,7 +424,20 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
         return np.exp(log_prob - logsumexp(log_prob, axis=1, keepdims=True))
 
     def predict(self, X, noise_var=0.0):
-        """Most probable component of each patch (see :meth:`predict_proba`)."""
+        """Most probable component of each patch.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Patches, flattened; their mean is removed.
+        noise_var : float, default=0.0
+            As in :meth:`predict_proba`.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            The component of largest posterior probability (EPLL's gating).
+        """
         X = self._validate_X(X)
         noise_var = self._check_noise_var(noise_var)
         return self._estimate_weighted_log_prob(X, noise_var).argmax(axis=1)
@@ -415,9 +445,15 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
     def sample(self, n_samples=1):
         """Draw zero-mean patches from the mixture.
 
+        Parameters
+        ----------
+        n_samples : int, default=1
+            How many patches.
+
         Returns
         -------
         X : ndarray of shape (n_samples, n_features)
+            The patches, flattened.
         labels : ndarray of shape (n_samples,)
             The component each sample was drawn from.
         """

@@ -45,8 +45,8 @@ class EPLLRestorer(BaseEstimator):
         Distance between patches (1 = every overlapping patch, Zoran & Weiss's EPLL). With
         ``stride > 1`` the patch grid is shifted from one iteration to the next so that no
         grid pattern remains, and 3 restores as well as 1 in a fraction of the time. ``None``
-        takes the validated default for the likelihood (the table ``skgate._defaults.DEFAULTS``,
-        rendered in the user guide, "Defaults": 3 for every likelihood).
+        takes the validated default for the likelihood (the user guide's "Defaults": 3 for
+        every likelihood).
     gating : {"exact", "network", "network+exact", "flat-tail"}, GatingNetwork or Gating, \
 default="exact"
         How each patch's component is chosen: ``"exact"`` is the full posterior;

@@ -34,6 +34,11 @@ class MixtureTables:
     ----------
     prior : GMMPatchPrior
         A fitted prior.
+
+    See Also
+    --------
+    skgate.Gating
+    skgate.GMMPatchPrior
     """
 
     def __init__(self, prior):
@@ -51,19 +56,54 @@ class MixtureTables:
 
     @property
     def n_components(self):
+        """Number of mixture components ``K``."""
         return self.eigvals.shape[0]
 
     def to_subspace(self, patches):
-        """``(n, d)`` patch rows -> ``(n, d')`` float32 DC-free coordinates."""
+        """Patch rows in DC-free coordinates.
+
+        Parameters
+        ----------
+        patches : (n, d) array_like
+            Patch rows.
+
+        Returns
+        -------
+        coords : (n, d') ndarray of float32
+            ``patches @ B``: their DC-free part (``d' = d - 1`` with DC removal).
+        """
         return np.asarray(patches, dtype=np.float32) @ self.basis32
 
     def from_subspace(self, coords):
-        """``(n, d')`` DC-free coordinates -> ``(n, d)`` zero-mean patch rows."""
+        """DC-free coordinates back to patch rows.
+
+        Parameters
+        ----------
+        coords : (n, d') ndarray
+            DC-free coordinates.
+
+        Returns
+        -------
+        patches : (n, d) ndarray
+            Zero-mean patch rows, ``coords @ B^T``.
+        """
         return coords @ self.basis32.T
 
     def gating_tables(self, noise_var):
-        """Packed ``-1/2 (C_h + noise_var I)^-1`` (``(d'(d'+1)/2, K)`` float32) and constants
-        ``log pi_h - 1/2 log det(2 pi (C_h + noise_var I))``."""
+        """The exact gating's tables at a noise level (built once, cached).
+
+        Parameters
+        ----------
+        noise_var : float
+            Variance of the noise the patches are seen with (``1/beta`` in EPLL).
+
+        Returns
+        -------
+        quad : (d'(d'+1)/2, K) ndarray of float32
+            Packed ``-1/2 (C_h + noise_var I)^-1``, one column per component.
+        const : (K,) ndarray of float32
+            ``log pi_h - 1/2 log det(2 pi (C_h + noise_var I))``.
+        """
         return cached(self._gating, float(noise_var), lambda: self._build_gating(noise_var))
 
     def _build_gating(self, noise_var):
@@ -75,15 +115,40 @@ class MixtureTables:
         return quad, const.astype(np.float32)
 
     def log_posterior(self, coords, noise_var):
-        """Unnormalised log posterior ``(n, K)`` of DC-free patches under added noise."""
+        """Unnormalised log posterior of DC-free patches under added noise (exact gating).
+
+        Parameters
+        ----------
+        coords : (n, d') ndarray of float32
+            DC-free coordinates (:meth:`to_subspace`).
+        noise_var : float
+            Variance of the noise the patches are seen with (``1/beta`` in EPLL).
+
+        Returns
+        -------
+        log_posterior : (n, K) ndarray of float32
+            ``log pi_h + log N(y; 0, C_h + noise_var I)`` for every patch and component.
+        """
         quad, const = self.gating_tables(noise_var)
         return packed_outer(coords).T @ quad + const
 
     def whitening_tables(self, noise_var):
-        """``(K, d, d')`` float32 maps ``B V_h diag((s_h + noise_var)^-1/2)`` from patch rows
-        (their DC is ignored) to whitened DC-free coordinates, so that ``-1/2 |x M_h|^2`` is
-        the quadratic term of the noisy posterior, and the constants of
-        :meth:`gating_tables`."""
+        """Whitening maps of the components at a noise level (built once, cached).
+
+        Parameters
+        ----------
+        noise_var : float
+            Variance of the noise the patches are seen with (``1/beta`` in EPLL).
+
+        Returns
+        -------
+        maps : (K, d, d') ndarray of float32
+            ``M_h = B V_h diag((s_h + noise_var)^-1/2)`` from patch rows (their DC ignored) to
+            whitened DC-free coordinates: ``-1/2 |x M_h|^2`` is the quadratic term of the
+            noisy posterior.
+        const : (K,) ndarray of float32
+            The constants of :meth:`gating_tables`.
+        """
 
         def build():
             scales = 1.0 / np.sqrt(self.eigvals + float(noise_var))
@@ -93,9 +158,25 @@ class MixtureTables:
         return cached(self._gating, ("whiten", float(noise_var)), build)
 
     def log_posterior_of(self, patches, candidates, noise_var):
-        """Unnormalised log posterior ``(n, k)`` of each of the ``(n, d)`` float32 patch rows
-        for its own ``k`` candidate components ``candidates`` (``(n, k)`` indices): ``k d d'``
-        multiply-adds per patch instead of the ``K d'^2 / 2`` of :meth:`log_posterior`."""
+        """Unnormalised log posterior of each patch for its own candidate components.
+
+        ``k d d'`` multiply-adds per patch instead of the ``K d'^2 / 2`` of
+        :meth:`log_posterior` (how ``"network+exact"`` re-scores the network's proposals).
+
+        Parameters
+        ----------
+        patches : (n, d) ndarray of float32
+            Patch rows (their DC is ignored).
+        candidates : (n, k) ndarray of int
+            Component indices to score for each patch.
+        noise_var : float
+            Variance of the noise the patches are seen with (``1/beta`` in EPLL).
+
+        Returns
+        -------
+        log_posterior : (n, k) ndarray of float32
+            The scores of ``candidates``, in their order.
+        """
         maps, const = self.whitening_tables(noise_var)
         n, k = candidates.shape
         labels = candidates.ravel()
@@ -112,7 +193,18 @@ class MixtureTables:
         return scores.reshape(n, k)
 
     def wiener_filters(self, noise_var):
-        """``(K, d', d')`` float32 filters ``V_h diag(s_h / (s_h + noise_var)) V_h^T``."""
+        """Wiener filters of the components in DC-free coordinates (built once, cached).
+
+        Parameters
+        ----------
+        noise_var : float
+            Variance of the noise the patches are seen with (``1/beta`` in EPLL).
+
+        Returns
+        -------
+        filters : (K, d', d') ndarray of float32
+            ``V_h diag(s_h / (s_h + noise_var)) V_h^T``.
+        """
 
         def build():
             gains = self.eigvals / (self.eigvals + float(noise_var))
@@ -121,14 +213,40 @@ class MixtureTables:
         return cached(self._filters, float(noise_var), build)
 
     def wiener(self, coords, labels, noise_var):
-        """Filter each patch with the Wiener filter of its component (DC-free coordinates
-        in, DC-free coordinates out)."""
+        """Filter each patch with the Wiener filter of its component.
+
+        Parameters
+        ----------
+        coords : (n, d') ndarray of float32
+            DC-free coordinates of the noisy patches.
+        labels : (n,) ndarray of int
+            Each patch's component (the gating's choice).
+        noise_var : float
+            Variance of the noise the patches are seen with (``1/beta`` in EPLL).
+
+        Returns
+        -------
+        filtered : (n, d') ndarray of float32
+            The Wiener estimates, in DC-free coordinates.
+        """
         return grouped_matmul(coords, labels, self.wiener_filters(noise_var))
 
     def wiener_patch_filters(self, noise_var):
-        """``(K, d, d)`` float32 Wiener filters from patch rows to patch rows,
+        """Wiener filters from patch rows to patch rows (built once, cached).
+
         ``B F_h B^T + (I - B B^T)``: the DC-free part filtered, the DC passed through unchanged
-        (EPLL), so one GEMM per component does projection, filtering and DC at once."""
+        (EPLL), so one GEMM per component does projection, filtering and DC at once.
+
+        Parameters
+        ----------
+        noise_var : float
+            Variance of the noise the patches are seen with (``1/beta`` in EPLL).
+
+        Returns
+        -------
+        filters : (K, d, d) ndarray of float32
+            One filter per component.
+        """
 
         def build():
             basis = self.basis
@@ -139,7 +257,22 @@ class MixtureTables:
         return cached(self._filters, ("patch", float(noise_var)), build)
 
     def wiener_patches(self, patches, labels, noise_var, out=None):
-        """Wiener-filter each of the ``(n, d)`` float32 patch rows with the filter of its
-        component ``labels`` (into ``out`` if given); the patch means pass through
-        unchanged."""
+        """Wiener-filter patch rows with the filter of each one's component.
+
+        Parameters
+        ----------
+        patches : (n, d) ndarray of float32
+            Noisy patch rows; their means pass through unchanged.
+        labels : (n,) ndarray of int
+            Each patch's component.
+        noise_var : float
+            Variance of the noise the patches are seen with (``1/beta`` in EPLL).
+        out : (n, d) ndarray of float32 or None, default=None
+            Where to write the result (may be ``patches``).
+
+        Returns
+        -------
+        filtered : (n, d) ndarray of float32
+            The Wiener estimates (``out`` if given).
+        """
         return grouped_matmul(patches, labels, self.wiener_patch_filters(noise_var), out=out)

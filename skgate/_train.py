@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
+from ._docstrings import shares_parameters
 from ._gating import ExactGating, Gating
 from ._likelihoods import GaussianNoise
 from ._patches import load_grey_image, sample_patches
@@ -23,6 +24,7 @@ from ._validation import check_positive_int
 __all__ = ["train_prior", "epll_patches"]
 
 
+@shares_parameters(GMMPatchPrior)
 def train_prior(
     images,
     *,
@@ -45,21 +47,29 @@ def train_prior(
         Grey or colour images (colour is converted to grey), as arrays or files.
     n_patches : int, default=1_000_000
         Random patches drawn for the final EM iterations.
-    n_components, patch_size, reg_covar, tol
-        As in :class:`~skgate.GMMPatchPrior`.
+    .. parameters:: n_components patch_size
     warm_up_patches : int, default=200_000
         EM first runs on this many of the patches (all of them if larger).
     warm_up_iter : int, default=40
         Maximum EM iterations of the warm-up.
     max_iter : int, default=20
         Maximum EM iterations on all patches.
+    .. parameters:: tol reg_covar
     random_state : int, RandomState instance or None, default=0
+        Which patches are drawn and how EM starts.
     verbose : int, default=0
+        EM's progress messages (as :class:`~skgate.GMMPatchPrior`'s ``verbose``).
 
     Returns
     -------
     prior : GMMPatchPrior
         The fitted prior; ``prior.metadata_`` records how it was trained.
+
+    See Also
+    --------
+    skgate.GMMPatchPrior
+    skgate.sample_patches
+    skgate.models.save_prior
     """
     n_patches = check_positive_int(n_patches, "n_patches", caller="train_prior")
     warm_up_patches = min(
@@ -146,17 +156,26 @@ def epll_patches(
         Clean training images (colour is converted to grey).
     prior : GMMPatchPrior
         The prior whose exact gating is followed.
-    sigmas : sequence of float
-        Noise levels to denoise at.
+    sigmas : sequence of float, default=(15/255, 25/255, 35/255, 50/255, 75/255)
+        Noise levels to denoise at (images in [0, 1]).
     per_step : int, default=1500
+        Patches kept per iteration and chunk.
     stride : int, default=3
+        Patch stride of the restorations (as :class:`~skgate.EPLLRestorer`).
     random_state : int, RandomState instance or None, default=0
+        The noise and which patches are kept.
 
     Returns
     -------
     X : ndarray of shape (n, d), float32
         Zero-mean patch rows.
     noise_var : ndarray of shape (n,)
+        The noise variance ``1/beta`` each patch was gated at.
+
+    See Also
+    --------
+    skgate.GatingNetwork.fit_heads
+    skgate.train_prior
     """
     per_step = check_positive_int(per_step, "per_step", caller="epll_patches")
     rng = check_random_state(random_state)

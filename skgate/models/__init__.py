@@ -190,10 +190,29 @@ def _pack_upper(matrices):
 
 
 def save_prior(prior, path, metadata=None):
-    """Write a fitted :class:`~skgate.GMMPatchPrior` to ``path`` (``.npz``).
+    """Write a fitted :class:`~skgate.GMMPatchPrior` to a model file (``.npz``).
 
-    Covariances are stored as float32 upper triangles; ``metadata`` (a JSON-serialisable
-    dict, e.g. how the prior was trained) is kept as text.
+    The file holds arrays only (read without pickle), a format name and version; it is
+    written atomically (a crash never leaves half a file under ``path``).
+
+    Parameters
+    ----------
+    prior : GMMPatchPrior
+        A fitted prior.
+    path : str or Path
+        The file to write (replaced if it exists).
+    metadata : dict or None, default=None
+        JSON-serialisable facts about the model (how it was trained), merged into the
+        prior's own ``metadata_`` and read back as ``metadata_``.
+
+    See Also
+    --------
+    skgate.models.load_prior
+    skgate.models.save_network
+
+    Notes
+    -----
+    Covariances are stored as float32 upper triangles; ``metadata`` is kept as JSON text.
     """
     check_is_fitted(prior)
     info = dict(getattr(prior, "metadata_", {}) or {})
@@ -220,12 +239,30 @@ def save_prior(prior, path, metadata=None):
 def load_prior(path):
     """Read and validate a prior written by :func:`~skgate.models.save_prior`.
 
+    The file is read without pickle; its format, version, field shapes and values are
+    checked (finite, weights summing to 1, positive-definite covariances) before use.
+
+    Parameters
+    ----------
+    path : str or Path
+        The model file.
+
+    Returns
+    -------
+    prior : GMMPatchPrior
+        The fitted prior, with the file's ``metadata_``.
+
     Raises
     ------
     FileNotFoundError
         If ``path`` does not exist.
     ModelFileError (a ValueError)
         If the file is not a valid skgate prior.
+
+    See Also
+    --------
+    skgate.models.save_prior
+    skgate.load_default_prior
     """
     arrays = _read_npz(path, PRIOR_FORMAT, PRIOR_FORMAT_VERSION)
     _require(
@@ -291,6 +328,11 @@ def load_default_prior():
     ``scripts/train_default_models.py``; its ``metadata_`` attribute says how (patches,
     iterations, time, held-out log-likelihood).
 
+    Returns
+    -------
+    prior : GMMPatchPrior
+        The fitted prior.
+
     See Also
     --------
     skgate.load_default_network
@@ -308,9 +350,24 @@ def load_default_prior():
 
 
 def save_network(network, path, metadata=None):
-    """Write a fitted :class:`~skgate.GatingNetwork` to ``path`` (``.npz``).
+    """Write a fitted :class:`~skgate.GatingNetwork` to a model file (``.npz``).
 
-    The teacher prior is not stored; :func:`load_network` attaches one.
+    The teacher prior is not stored; :func:`load_network` attaches one. Arrays only, a
+    format name and version, written atomically (as :func:`save_prior`).
+
+    Parameters
+    ----------
+    network : GatingNetwork
+        A fitted network.
+    path : str or Path
+        The file to write (replaced if it exists).
+    metadata : dict or None, default=None
+        JSON-serialisable facts about the model, merged into the network's ``metadata_``.
+
+    See Also
+    --------
+    skgate.models.load_network
+    skgate.models.save_prior
     """
     check_is_fitted(network)
     info = dict(getattr(network, "metadata_", {}) or {})
@@ -335,9 +392,27 @@ def load_network(path, prior=None):
     Parameters
     ----------
     path : str or Path
-    prior : GMMPatchPrior or None
+        The model file (read without pickle; format, version, shapes and values checked).
+    prior : GMMPatchPrior or None, default=None
         The teacher to attach (used by ``score`` and ``cross_entropy``); ``None`` attaches the
         shipped default prior when its size matches, otherwise none.
+
+    Returns
+    -------
+    network : GatingNetwork
+        The fitted network, with the file's ``metadata_``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ModelFileError (a ValueError)
+        If the file is not a valid skgate network, or ``prior`` does not match it.
+
+    See Also
+    --------
+    skgate.models.save_network
+    skgate.load_default_network
     """
     arrays = _read_npz(path, NETWORK_FORMAT, NETWORK_FORMAT_VERSION)
     _require(arrays, path, ["filters", "weights", "offsets", "noise_levels"])
@@ -391,6 +466,11 @@ def load_default_network():
     """The shipped gating network for the shipped prior (100 filters, per-noise-level heads).
 
     Trained with ``scripts/train_default_models.py --what network``; ``metadata_`` says how.
+
+    Returns
+    -------
+    network : GatingNetwork
+        The fitted network, with the shipped prior attached.
 
     See Also
     --------
