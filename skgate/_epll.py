@@ -17,7 +17,6 @@ Patches are processed in chunks of grid rows, so memory stays bounded whatever t
 channels or dask arrays: ``skgate._dispatch`` routes those above it.
 """
 
-import warnings
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -40,6 +39,7 @@ from ._tables import MixtureTables
 from ._tiles import TileLayout, context_margin, enlarged_tile_shape, restore_in_tiles
 from ._units import check_unit_sigma, infer_units
 from ._validation import check_finite_values, check_image_2d
+from ._warnings import warn
 
 __all__ = ["EPLL", "restore_observation", "checked_observation"]
 
@@ -54,11 +54,10 @@ def _warn_if_sigma_exceeds_the_image(sigma, y):
     image in [0, 1]; the result would be a flat image."""
     spread = float(np.ptp(y))
     if spread > 0 and sigma > spread:
-        warnings.warn(
+        warn(
             f"sigma={sigma:g} is larger than the whole range of the image ({spread:.3g}): "
             "is it in other units (grey levels for an image in [0, 1]: pass sigma / 255)?",
             UserWarning,
-            stacklevel=5,
         )
 
 

@@ -22,7 +22,6 @@ image step by preconditioned conjugate gradients.
 """
 
 import copy
-import warnings
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -31,6 +30,7 @@ from scipy.sparse.linalg import LinearOperator, cg
 from sklearn.exceptions import ConvergenceWarning
 
 from ._validation import MIN_SIGMA, check_finite_values, check_image_2d, check_noise_level
+from ._warnings import warn
 
 #: Sums a blur kernel may have (it is not renormalised: 1 keeps the image's brightness).
 KERNEL_SUMS = (1e-6, 1e6)
@@ -378,11 +378,10 @@ class Likelihood(ABC):
                     f"{type(self).__name__}: the image step's conjugate gradients broke down "
                     "(is normal_apply symmetric positive definite?)"
                 )
-            warnings.warn(
+            warn(
                 f"{type(self).__name__}: the image step did not reach rtol={rtol:g} in "
                 f"{maxiter} conjugate-gradient iterations; the result may be less accurate",
                 ConvergenceWarning,
-                stacklevel=2,
             )
         return solution.reshape(shape)
 

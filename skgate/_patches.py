@@ -32,7 +32,6 @@ __all__ = [
     "aggregate_patches",
     "patch_coverage",
     "remove_dc",
-    "add_dc",
     "sample_patches",
     "load_grey_image",
 ]
@@ -336,11 +335,6 @@ def remove_dc(patches):
         patches = patches.astype(np.float64)
     means = patches.mean(axis=1, keepdims=True)
     return patches - means, means
-
-
-def add_dc(centred, means):
-    """Inverse of :func:`remove_dc`: add each row's mean back."""
-    return np.asarray(centred) + np.asarray(means).reshape(-1, 1)
 
 
 def load_grey_image(source):

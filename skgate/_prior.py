@@ -16,7 +16,6 @@ reads every patch once and does two well-shaped GEMMs.
 """
 
 import time
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -35,6 +34,7 @@ from ._linalg import (
     scaled_gram,
 )
 from ._validation import check_finite_values
+from ._warnings import warn
 
 __all__ = ["GMMPatchPrior", "dc_free_basis"]
 # Rows of the (n, K * d') coefficient block built per chunk when scoring; bounds memory to tens
@@ -241,11 +241,10 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
                 break
             previous = lower_bound
         if not self.converged_:
-            warnings.warn(
+            warn(
                 f"EM did not converge in max_iter={self.max_iter} iterations; "
                 "increase max_iter or tol.",
                 ConvergenceWarning,
-                stacklevel=2,
             )
         self.n_iter_ = n_iter
         self.lower_bound_ = float(lower_bound)

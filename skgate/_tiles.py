@@ -8,7 +8,6 @@ enough: see :class:`~skgate.EPLLRestorer` for the measured difference to an unti
 """
 
 import os
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +16,7 @@ from joblib.parallel import get_active_backend
 from threadpoolctl import threadpool_limits
 
 from ._validation import check_positive_int
+from ._warnings import warn
 
 __all__ = ["Tile", "TileLayout", "context_margin", "enlarged_tile_shape", "restore_in_tiles"]
 
@@ -137,11 +137,10 @@ def enlarged_tile_shape(shape, margin, what, limits=None):
         for side, limit in zip(shape, limits, strict=True)
     )
     if enlarged != tuple(shape):
-        warnings.warn(
+        warn(
             f"{what} {tuple(shape)} is small for the {margin}-pixel context each one is "
             f"restored with; using {enlarged} (the same result, faster)",
             UserWarning,
-            stacklevel=4,
         )
     return enlarged
 
@@ -203,10 +202,9 @@ def _useful_workers(n_jobs, n_tiles):
     backend, _ = get_active_backend(prefer="threads")
     local = type(backend).__name__ in _LOCAL_BACKENDS
     if local and asked > cores:
-        warnings.warn(
+        warn(
             f"n_jobs={n_jobs} is more than the {cores} cores of this machine; using {cores}",
             UserWarning,
-            stacklevel=4,
         )
         asked = cores
     return max(1, min(asked, n_tiles))
