@@ -104,7 +104,7 @@ class Likelihood(ABC):
         Parameters
         ----------
         x : ndarray
-            An image, the shape :meth:`image_shape` gives.
+            An image, the shape :meth:`~skgate.Likelihood.image_shape` gives.
 
         Returns
         -------
@@ -483,8 +483,6 @@ class Inpainting(Likelihood):
 
     Attributes
     ----------
-    mask : ndarray of bool
-        The missing pixels.
     observed : ndarray of bool
         The observed pixels, ``~mask``.
 

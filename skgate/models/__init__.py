@@ -29,6 +29,7 @@ __all__ = [
     "load_default_network",
     "DEFAULT_PRIOR_FILE",
     "DEFAULT_NETWORK_FILE",
+    "ModelFileError",
 ]
 
 PRIOR_FORMAT = "skgate.GMMPatchPrior"
@@ -43,7 +44,15 @@ _LARGEST_NETWORK_VALUE = 1e6
 
 
 class ModelFileError(ValueError):
-    """A model file is unreadable, foreign, from a newer skgate, or fails validation."""
+    """A model file is unreadable, foreign, from a newer skgate, or fails validation.
+
+    A :class:`ValueError`; the message names the file and the field at fault.
+
+    See Also
+    --------
+    skgate.models.load_prior
+    skgate.models.load_network
+    """
 
 
 def _write_npz(path, arrays):
