@@ -36,9 +36,36 @@ def psnr(clean, estimate):
     return peak_signal_noise_ratio(clean, np.clip(estimate, 0, 1), data_range=1)
 
 
+def _missing(what):
+    """End the script with one line saying what is missing and how to get it."""
+    sys.exit(f"{Path(sys.argv[0]).name}: {what}")
+
+
 def image_files(folder):
-    """The image files of ``folder``, sorted by name."""
-    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    """The image files of ``folder``, sorted by name; a missing or empty folder ends the
+    script with one line (the image sets live in ``../shared/data`` beside the project)."""
+    folder = Path(folder)
+    files = (
+        sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if folder.is_dir()
+        else []
+    )
+    if not files:
+        _missing(
+            f"no images in {folder}: the benchmarks read the image sets from ../shared/data "
+            "beside the project (bsds300-train, bsds500-test200, mcmaster18, set12) or "
+            "from --data DIR where a script takes it"
+        )
+    return files
+
+
+def import_bm3d():
+    """The ``bm3d`` package (the reference method), or one line saying how to install it."""
+    try:
+        import bm3d
+    except ImportError:
+        _missing('BM3D is not installed: pip install ".[bench]"')
+    return bm3d
 
 
 def print_table(title, header, rows, rst=False):

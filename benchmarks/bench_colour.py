@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import print_table, psnr
+from _common import image_files, import_bm3d, print_table, psnr
 from skimage import data
 from skimage.io import imread
 
@@ -41,7 +41,7 @@ def bench_colour(sigma255=25):
         "skgate R,G,B independent": lambda y: independent(y, sigma),
     }
     try:
-        import bm3d
+        bm3d = import_bm3d()
 
         methods["bm3d_rgb"] = lambda y: bm3d.bm3d_rgb(y, sigma)
     except ImportError:
@@ -65,7 +65,7 @@ def bench_colour(sigma255=25):
 
 
 def bench_estimation(folder):
-    files = sorted(Path(folder).glob("*.png"))
+    files = image_files(folder)
     images = [imread(f) / 255.0 for f in files]
     rows = []
     for sigma255 in (5, 15, 25, 50):

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import print_table, psnr, timed
+from _common import image_files, import_bm3d, print_table, psnr, timed
 from skimage import data as skdata
 from skimage import restoration
 from skimage.io import imread
@@ -39,7 +39,7 @@ PUBLISHED = {15: (32.14, 32.37), 25: (29.69, 29.97), 50: (26.47, 26.72)}
 
 
 def load_set12(folder, count):
-    files = sorted(Path(folder).glob("*.png"))[:count]
+    files = image_files(folder)[:count]
     names = {}
     names_file = Path(folder) / "names.txt"
     if names_file.exists():
@@ -51,7 +51,7 @@ def load_set12(folder, count):
 
 
 def bench_denoise(images, sigmas):
-    import bm3d
+    bm3d = import_bm3d()
 
     restorer = EPLLRestorer(**SKGATE)
     summary = []

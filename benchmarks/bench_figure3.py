@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import print_table
+from _common import image_files, print_table
 
 from skgate import GatingNetwork, GMMPatchPrior, load_default_network, load_default_prior
 from skgate._patches import sample_patches
@@ -92,10 +92,10 @@ def main(argv=None):
     parser.add_argument("--networks", default=None, metavar="DIR")
     args = parser.parse_args(argv)
     data = Path(args.data)
-    train_files = sorted((data / "bsds300-train").iterdir())
+    train_files = image_files(data / "bsds300-train")
     test_sets = {
-        "Set12": sorted((data / "set12").glob("*.png")),
-        "validation": sorted((data / "bsds500-test200").iterdir()),
+        "Set12": image_files(data / "set12"),
+        "validation": image_files(data / "bsds500-test200"),
     }
     rng = np.random.default_rng(4)
     tests = {}

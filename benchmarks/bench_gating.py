@@ -19,7 +19,7 @@ import copy
 from pathlib import Path
 
 import numpy as np
-from _common import print_table, psnr, timed
+from _common import image_files, print_table, psnr, timed
 from skimage import data as skdata
 from skimage.io import imread
 from skimage.transform import resize
@@ -173,7 +173,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     prior = load_default_prior()
     network = load_network(args.network, prior) if args.network else load_default_network()
-    files = sorted((Path(args.data) / "set12").glob("*.png"))[: args.images]
+    files = image_files(Path(args.data) / "set12")[: args.images]
     images = [imread(f) / 255.0 for f in files]
     tasks = args.tasks.split(",")
     if "agreement" in tasks:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import print_table, psnr
+from _common import import_bm3d, print_table, psnr
 from skimage import restoration
 from skimage.metrics import structural_similarity
 
@@ -54,7 +54,7 @@ def skgate_methods():
 def peer_methods():
     methods = {}
     try:
-        import bm3d
+        bm3d = import_bm3d()
 
         methods["BM3D"] = lambda noisy, sigma, _: bm3d.bm3d(noisy, sigma)
     except ImportError:

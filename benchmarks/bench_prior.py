@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import image_files
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
@@ -22,7 +23,7 @@ from skgate._prior import dc_free_basis
 
 
 def images(folder):
-    return sorted(p for p in Path(folder).iterdir() if p.suffix == ".png")
+    return [p for p in image_files(folder) if p.suffix == ".png"]
 
 
 def main(argv=None):

@@ -13,7 +13,16 @@ The 18-megapixel row of the speed goals comes from ``bench_scale.py --tasks size
 import argparse
 
 import numpy as np
-from _common import DATA, image_files, load_image, print_table, psnr, timed, write_table_json
+from _common import (
+    DATA,
+    image_files,
+    import_bm3d,
+    load_image,
+    print_table,
+    psnr,
+    timed,
+    write_table_json,
+)
 
 from skgate import denoise_epll
 
@@ -51,7 +60,7 @@ def main(argv=None):
 
     rows = {}
     if not args.no_bm3d:
-        import bm3d
+        bm3d = import_bm3d()
 
         rows["BM3D"] = median_seconds(lambda: bm3d.bm3d(noisy, SIGMA), args.repeats)
     for label, kwargs in CONFIGURATIONS:

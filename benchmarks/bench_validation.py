@@ -46,6 +46,7 @@ from _common import (
     DATA,
     NOISE_SEED,
     image_files,
+    import_bm3d,
     labelled_configs,
     load_image,
     print_table,
@@ -118,7 +119,7 @@ def _network_from(path):
 
 
 def run_bm3d(noisy, sigma, colour):
-    import bm3d
+    bm3d = import_bm3d()
 
     if colour:
         return bm3d.bm3d_rgb(noisy, sigma)
@@ -136,7 +137,7 @@ class BM3DResults:
 
     @staticmethod
     def key(name, sigma255, colour):
-        import bm3d
+        bm3d = import_bm3d()
 
         version = getattr(bm3d, "__version__", "?")
         return f"bm3d {version}|{'rgb' if colour else 'grey'}|{name}|{sigma255:g}|{NOISE_SEED}"

@@ -27,6 +27,7 @@ __all__ = [
     "LazyImage",
     "is_lazy_path",
     "open_lazy",
+    "lazy_from_array",
     "write_lazy",
     "tiff_chunks",
     "ChunkProgress",
@@ -99,6 +100,14 @@ def open_lazy(path, chunks=None):
     if chunks is not None:
         image = image.rechunk((chunks, chunks) + ((-1,) if image.ndim == 3 else ()))
     return LazyImage(image, np.dtype(array.dtype))
+
+
+def lazy_from_array(array):
+    """A ``LazyImage`` of an in-memory ``array`` (e.g. a bundled image written to a zarr
+    store), as stored."""
+    da, _ = _modules()
+    array = np.asarray(array)
+    return LazyImage(da.from_array(array), array.dtype)
 
 
 def _inside(inner, outer):

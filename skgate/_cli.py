@@ -15,16 +15,26 @@ import numpy as np
 from joblib import parallel_config
 
 from . import __version__
-from ._bigfiles import check_lazy_output, is_lazy_path, open_lazy, tiff_chunks, write_lazy
+from ._bigfiles import (
+    check_lazy_output,
+    is_lazy_path,
+    lazy_from_array,
+    open_lazy,
+    tiff_chunks,
+    write_lazy,
+)
 from ._cli_support import (
     DEVELOPER_WARNINGS,
     OneLineParser,
     Progress,
+    StopSignals,
     check_model_output,
     check_output,
     file_scale,
     noise_level_option,
     noise_levels,
+    non_negative_int,
+    nonzero_int,
     one_line,
     positive_int,
 )
@@ -51,16 +61,36 @@ from .models import (
 _JOBLIB_BACKENDS = {"threads": "threading", "processes": "loky"}
 
 BUNDLED_IMAGES = ("camera", "astronaut", "coins", "moon", "page", "text", "brick", "grass")
+_BUNDLED = ", ".join(BUNDLED_IMAGES)
+
+
+def _is_bundled(name_or_path):
+    """A bundled image's name, unless a file of that name exists (the file wins)."""
+    return name_or_path in BUNDLED_IMAGES and not Path(name_or_path).exists()
+
+
+def _bundled(name):
+    """The bundled scikit-image image ``name`` as stored (uint8, grey or colour)."""
+    from skimage import data
+
+    return getattr(data, name)()
 
 
 def _read_image(name_or_path):
     """A grey float image from a file path or the name of a scikit-image bundled image."""
+    return load_grey_image(_image_or_path(name_or_path))
 
-    if name_or_path in BUNDLED_IMAGES:
-        from skimage import data
 
-        return load_grey_image(getattr(data, name_or_path)())
-    return load_grey_image(name_or_path)
+def _image_or_path(name_or_path):
+    """A bundled image as an array, anything else as a path that must exist (checked before
+    the minutes of work that follow, in one line)."""
+    if _is_bundled(name_or_path):
+        return _bundled(name_or_path)
+    if not Path(name_or_path).is_file():
+        raise FileNotFoundError(
+            f"no such image: {name_or_path} (a file, or a bundled image: {_BUNDLED})"
+        )
+    return name_or_path
 
 
 def _cmd_info(args):
@@ -95,10 +125,11 @@ def _cmd_info(args):
 
 def _cmd_train_prior(args):
 
-    check_model_output(args.output)
+    check_model_output(args.output, args.overwrite)
+    images = [_image_or_path(name) for name in args.images]
     tic = time.perf_counter()
     prior = train_prior(
-        args.images,
+        images,
         n_patches=args.n_patches,
         warm_up_patches=args.warm_up_patches,
         n_components=args.n_components,
@@ -132,9 +163,10 @@ def _restore_file(args, likelihood_for):
         clean = source.image
         source = _with_noise(source, args)
     output_dtype(args.output, source)
-    likelihood = likelihood_for(source)
     prior = load_prior(args.prior) if args.prior else None
     gating = _gating_option(args, prior)
+    _check_tile(args, prior)
+    likelihood = likelihood_for(source)
     n_channels = 1 if source.image.ndim == 2 else source.image.shape[-1]
     restorer = EPLLRestorer(
         prior,
@@ -151,7 +183,7 @@ def _restore_file(args, likelihood_for):
             source.image,
             likelihood,
             channel_axis=source.channel_axis,
-            progress=Progress(args.command, quiet=args.quiet),
+            progress=Progress(args.command, quiet=args.quiet, unit=_progress_unit(args)),
         )
     write_image(args.output, restored, source)
     if not args.quiet and clean is not None:
@@ -162,7 +194,8 @@ def _restore_file(args, likelihood_for):
     if not args.quiet:
         print(
             f"{args.command}: {args.input} {source.image.shape} -> {args.output} "
-            f"({likelihood!r}, {n_channels} channel(s), gating {args.network or gating}, stride "
+            f"({_describe(likelihood, source)}, {n_channels} channel(s), gating "
+            f"{args.network or gating}, stride "
             f"{_stride(args, likelihood)}, {time.perf_counter() - tic:.1f} s)"
         )
     return 0
@@ -175,15 +208,19 @@ def _restore_lazy_file(args, likelihood_for):
     check_lazy_output(source_path, target, args.overwrite)
     if getattr(args, "add_noise", None) is not None:
         raise ValueError("--add-noise works on images in memory, not with --chunks or zarr")
-    source = open_lazy(source_path)  # the store's own chunks, until the side is chosen
+    if _is_bundled(args.input):
+        source = lazy_from_array(_bundled(args.input))
+    else:
+        source = open_lazy(source_path)  # the store's own chunks, until the side is chosen
     if target.suffix.lower() != ".zarr":
         output_dtype(target, source)
-    likelihood = likelihood_for(source)
     prior = load_prior(args.prior) if args.prior else None
+    gating = _gating_option(args, prior)
+    likelihood = likelihood_for(source)
     restorer = EPLLRestorer(
         prior,
         stride=args.stride,
-        gating=_gating_option(args, prior),
+        gating=gating,
         adapt=args.adapt,
         scales=getattr(args, "scales", None),
     )
@@ -196,11 +233,12 @@ def _restore_lazy_file(args, likelihood_for):
         )
     tic = time.perf_counter()
     restored = restorer.restore(source.image, likelihood, channel_axis=source.channel_axis)
-    write_lazy(target, restored, source, progress=Progress(args.command, quiet=args.quiet))
+    progress = Progress(args.command, quiet=args.quiet, unit="chunks")
+    write_lazy(target, restored, source, progress=progress)
     if not args.quiet:
         print(
             f"{args.command}: {args.input} {source.image.shape} in chunks of "
-            f"{source.image.chunksize[:2]} -> {args.output} ({likelihood!r}, "
+            f"{source.image.chunksize[:2]} -> {args.output} ({_describe(likelihood, source)}, "
             f"{time.perf_counter() - tic:.1f} s)"
         )
     return 0
@@ -231,6 +269,32 @@ def _chunk_side(args, source, target, smallest):
     return side
 
 
+def _check_tile(args, prior):
+    """``--tile`` at least the prior's patch side, said before any work."""
+    side = (prior or load_default_prior()).patch_size if args.tile is not None else None
+    if side is not None and args.tile < side:
+        raise ValueError(
+            f"--tile {args.tile} is smaller than the {side}x{side} patches; use at least "
+            f"{side} (a few hundred pixels is efficient)"
+        )
+
+
+def _progress_unit(args):
+    """What the progress bar counts: tiles when the run is tiled, else iterations."""
+    tiled = args.tile is not None or args.n_jobs not in (None, 1)
+    return "tiles" if tiled else "iterations"
+
+
+def _describe(likelihood, source):
+    """The degradation for the summary line, its noise level in the file's units."""
+    sigma = f"noise sigma {likelihood.sigma * file_scale(source):.4g} in the file's units"
+    if isinstance(likelihood, Blur):
+        return f"blur {likelihood.kernel.shape[0]}x{likelihood.kernel.shape[1]}, {sigma}"
+    if isinstance(likelihood, Inpainting):
+        return f"{100 * likelihood.mask.mean():.1f} % missing, {sigma}"
+    return sigma
+
+
 def _gating_option(args, prior):
     """``--gating`` (exact by default), or the network of ``--network``."""
     if args.network is None:
@@ -244,11 +308,10 @@ def _read_source(name_or_path):
     """An ``ImageFile`` from a path, or a bundled scikit-image image
     (as uint8, grey or colour) when no such file exists."""
 
-    if name_or_path in BUNDLED_IMAGES and not Path(name_or_path).exists():
-        from skimage import data
+    if _is_bundled(name_or_path):
         from skimage.util import img_as_float
 
-        raw = getattr(data, name_or_path)()
+        raw = _bundled(name_or_path)
         return ImageFile(img_as_float(raw).astype(np.float64), raw.dtype, None)
     return read_image(name_or_path)
 
@@ -271,7 +334,7 @@ def _noise_sigma(args, source):
     if args.sigma in (None, "estimate"):
         sigma = estimate_noise_sigma(source.image, channel_axis=source.channel_axis)
         if not args.quiet:
-            print(f"estimated noise sigma: {sigma * file_scale(source):.4g}")
+            print(f"estimated noise sigma: {sigma * file_scale(source):.4g} in the file's units")
         return sigma
     return noise_level_option(args.sigma, "--sigma", source)
 
@@ -294,7 +357,7 @@ def _cmd_deblur(args):
 def _cmd_inpaint(args):
 
     def likelihood_for(source):
-        mask = read_image(args.mask).image
+        mask = _read_source(args.mask).image
         if mask.ndim == 3:
             mask = mask.max(axis=-1)
         if mask.shape != source.image.shape[:2]:
@@ -313,13 +376,14 @@ def _cmd_inpaint(args):
 
 def _cmd_train_gating(args):
 
-    check_model_output(args.output)
+    check_model_output(args.output, args.overwrite)
+    images = [_image_or_path(name) for name in args.images]
     prior = load_prior(args.prior) if args.prior else None
     if prior is None:
         prior = load_default_prior()
     tic = time.perf_counter()
     n_patches = args.n_batches * args.batch_size
-    X = sample_patches(args.images, n_patches, prior.patch_size, random_state=args.seed)
+    X = sample_patches(images, n_patches, prior.patch_size, random_state=args.seed)
     levels = [0.0, *args.noise_levels]
     network = GatingNetwork(
         prior,
@@ -342,8 +406,8 @@ def _cmd_train_gating(args):
 def _add_restore_options(parser, sigma_help):
     parser.add_argument(
         "input",
-        help="image file (PNG, JPEG, TIFF incl. 16-bit, ...) or a bundled scikit-image "
-        f"image ({', '.join(BUNDLED_IMAGES)})",
+        help="image file (PNG, JPEG, TIFF incl. 16-bit, ..., or .zarr) or a bundled "
+        f"scikit-image image ({_BUNDLED})",
     )
     parser.add_argument("output", help="where to write the result (same kind as the input)")
     parser.add_argument("--sigma", default=None, help=sigma_help)
@@ -358,28 +422,40 @@ def _add_restore_options(parser, sigma_help):
     )
     parser.add_argument(
         "--stride",
-        type=int,
+        type=positive_int,
         default=None,
         help=f"patch stride (default {defaults_for(GaussianNoise(1.0))['stride']}: about as good "
         "as 1 = all patches, and much faster)",
     )
     parser.add_argument(
         "--adapt",
-        type=int,
+        type=non_negative_int,
         default=0,
-        help="passes adapting the prior to the image and restoring again (1: better with "
-        "exact gating, for several times the time)",
+        help="passes adapting the prior to the image and restoring again (default 0; 1: "
+        "better with exact gating, for several times the time)",
     )
-    parser.add_argument("--tile", type=int, default=None, help="tile size in pixels")
+    parser.add_argument(
+        "--tile",
+        type=positive_int,
+        default=None,
+        help="restore in tiles of this many pixels per side, at least the patch size "
+        "(default: one piece, or 256 when --n-jobs asks for more than one worker)",
+    )
     parser.add_argument(
         "--chunks",
         type=positive_int,
         default=None,
         help="restore chunk by chunk without holding the image in memory (pixels per side; "
         f"default {DEFAULT_CHUNKS} for TIFF, the store's own for zarr): for images larger "
-        "than memory; reads and writes .zarr and (tiled, Big)TIFF; needs skgate[dask]",
+        "than memory; reads and writes .zarr and (tiled, Big)TIFF; needs the dask extra: "
+        'pip install ".[dask]"',
     )
-    parser.add_argument("--n-jobs", type=int, default=None, help="tiles restored at once")
+    parser.add_argument(
+        "--n-jobs",
+        type=nonzero_int,
+        default=None,
+        help="tiles restored at once (default 1; -1: one per core)",
+    )
     parser.add_argument(
         "--backend",
         choices=["threads", "processes"],
@@ -394,12 +470,21 @@ def _add_restore_options(parser, sigma_help):
         help="a gating network .npz file (from train-gating) for the prior in use; gates "
         "with it as --gating network does with the shipped one",
     )
-    parser.add_argument("--overwrite", action="store_true", help="allow OUTPUT == INPUT")
+    _add_overwrite(parser)
     parser.add_argument(
         "-q",
         "--quiet",
         action="store_true",
         help="no progress bar or summary lines (errors and warnings still print)",
+    )
+
+
+def _add_overwrite(parser):
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the output if it exists (also when it is the input); without it an "
+        "existing output is never touched",
     )
 
 
@@ -418,26 +503,54 @@ def build_parser():
     info.add_argument("--prior", help="a prior .npz file instead of the shipped default")
     info.add_argument(
         "--image",
-        help="also score the patches of an image file or a bundled scikit-image image "
-        f"({', '.join(BUNDLED_IMAGES)})",
+        help=f"also score the patches of an image file or a bundled image ({_BUNDLED})",
     )
     info.set_defaults(run=_cmd_info)
 
     train = commands.add_parser("train-prior", help="fit a GMM patch prior to your images")
-    train.add_argument("images", nargs="+", help="image files (colour is converted to grey)")
+    train.add_argument(
+        "images",
+        nargs="+",
+        help=f"image files or bundled images ({_BUNDLED}); colour is converted to grey",
+    )
     train.add_argument("-o", "--output", required=True, help="where to write the .npz prior")
-    train.add_argument("--n-patches", type=positive_int, default=1_000_000)
-    train.add_argument("--warm-up-patches", type=positive_int, default=200_000)
-    train.add_argument("--n-components", type=positive_int, default=200)
-    train.add_argument("--patch-size", type=positive_int, default=8)
-    train.add_argument("--max-iter", type=positive_int, default=20)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument(
+        "--n-patches",
+        type=positive_int,
+        default=1_000_000,
+        help="random patches for the final EM iterations (default 1000000)",
+    )
+    train.add_argument(
+        "--warm-up-patches",
+        type=positive_int,
+        default=200_000,
+        help="patches of the warm-up EM iterations (default 200000)",
+    )
+    train.add_argument(
+        "--n-components",
+        type=positive_int,
+        default=200,
+        help="mixture components (default 200)",
+    )
+    train.add_argument(
+        "--patch-size", type=positive_int, default=8, help="patch side in pixels (default 8)"
+    )
+    train.add_argument(
+        "--max-iter",
+        type=positive_int,
+        default=20,
+        help="EM iterations on all patches, after the warm-up's 40 (default 20)",
+    )
+    train.add_argument(
+        "--seed", type=int, default=0, help="seed of the patch sampling and EM (default 0)"
+    )
     train.add_argument(
         "-q",
         "--quiet",
         action="store_true",
         help="no progress bar or summary lines (errors and warnings still print)",
     )
+    _add_overwrite(train)
     train.set_defaults(run=_cmd_train_prior)
 
     denoise = commands.add_parser("denoise", help="remove white Gaussian noise")
@@ -455,7 +568,7 @@ def build_parser():
     denoise.add_argument("--seed", type=int, default=0, help="seed of --add-noise")
     denoise.add_argument(
         "--scales",
-        type=int,
+        type=positive_int,
         default=None,
         help="scales of the multi-scale restoration (default "
         f"{defaults_for(GaussianNoise(1.0))['scales']}; 1: single scale, a little faster)",
@@ -480,97 +593,76 @@ def build_parser():
         "thousandth of the range: they are kept as they are)",
     )
     inpaint.add_argument(
-        "--mask", required=True, help="image whose white (non-zero) pixels are missing"
+        "--mask",
+        required=True,
+        help=f"image file (or bundled image: {_BUNDLED}) whose white (non-zero) pixels are missing",
     )
     inpaint.set_defaults(run=_cmd_inpaint)
 
     gating = commands.add_parser("train-gating", help="train a gating network for a prior")
-    gating.add_argument("images", nargs="+", help="training image files")
+    gating.add_argument(
+        "images", nargs="+", help=f"training image files or bundled images ({_BUNDLED})"
+    )
     gating.add_argument("-o", "--output", required=True, help="where to write the .npz")
     gating.add_argument("--prior", help="the teacher prior .npz (default: the shipped one)")
-    gating.add_argument("--n-filters", type=positive_int, default=100)
-    gating.add_argument("--n-batches", type=positive_int, default=100)
-    gating.add_argument("--batch-size", type=positive_int, default=10_000)
-    gating.add_argument("--max-iter", type=positive_int, default=100)
+    gating.add_argument(
+        "--n-filters", type=positive_int, default=100, help="shared filters (default 100)"
+    )
+    gating.add_argument(
+        "--n-batches",
+        type=positive_int,
+        default=100,
+        help="minibatches of patches (default 100)",
+    )
+    gating.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=10_000,
+        help="patches per minibatch (default 10000)",
+    )
+    gating.add_argument(
+        "--max-iter",
+        type=positive_int,
+        default=100,
+        help="L-BFGS iterations per minibatch (default 100)",
+    )
     gating.add_argument(
         "--noise-levels",
         type=noise_levels,
         default=[1e-4 * 2**k for k in range(12)],
-        help="comma-separated noise variances with their own output layer (besides 0)",
+        help="comma-separated noise variances, for images in [0, 1] (sigma 25 of a uint8 "
+        "image is (25/255)^2 = 0.0096), each with its own output layer besides 0 (default: "
+        "1e-4 * 2^k, k = 0..11)",
     )
-    gating.add_argument("--seed", type=int, default=0)
+    gating.add_argument(
+        "--seed", type=int, default=0, help="seed of the patch sampling and fit (default 0)"
+    )
     gating.add_argument(
         "-q",
         "--quiet",
         action="store_true",
         help="no progress bar or summary lines (errors and warnings still print)",
     )
+    _add_overwrite(gating)
     gating.set_defaults(run=_cmd_train_gating)
     return parser
-
-
-class Interrupted(KeyboardInterrupt):
-    """A catchable signal (Ctrl-C, ``kill``, a closed terminal) turned into an exception, so
-    that every ``finally`` clean-up runs; ``signum`` gives the exit code ``128 + signum``."""
-
-    def __init__(self, signum):
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-# Signals that end a run: each one raises Interrupted where the run is, once.
-_STOP_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
-
-
-def _raise_interrupted(signum, frame):
-    # Further signals are ignored while the clean-up runs: a second Ctrl-C must not cut it
-    # short (a temporary file left behind) nor print a traceback from inside it.
-    for other in _STOP_SIGNALS:
-        signal.signal(other, signal.SIG_IGN)
-    raise Interrupted(signum)
-
-
-class _StopSignals:
-    """Install :func:`_raise_interrupted` for the run (main thread only) and put the previous
-    handlers back afterwards (``main`` is also called from Python, e.g. by the tests), except
-    after an interruption of the command itself (``process_exits``): a further signal then
-    finds them ignored until the process has exited, instead of killing it mid-exit."""
-
-    def __init__(self, process_exits=False):
-        self.process_exits = process_exits
-
-    def __enter__(self):
-        self.saved = {}
-        try:
-            for signum in _STOP_SIGNALS:
-                self.saved[signum] = signal.signal(signum, _raise_interrupted)
-        except ValueError:  # not the main thread: signals stay as they are
-            self.__exit__()
-        return self
-
-    def __exit__(self, *exc):
-        interrupted = signal.getsignal(signal.SIGINT) is signal.SIG_IGN and bool(self.saved)
-        if not (interrupted and self.process_exits):
-            for signum, handler in self.saved.items():
-                signal.signal(signum, handler)
-        self.saved = {}
-        return False
 
 
 def main(argv=None):
     """Run the command line; every failure is one line on stderr and exit code 2; Ctrl-C,
     SIGTERM and SIGHUP clean up, print one line and exit with ``128 + signal`` (130 for
     Ctrl-C). Set ``SKGATE_TRACEBACK=1`` to see the traceback instead."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # -h, --version (0) or a usage error (2, already said)
+        return exc.code
 
     def one_line_warning(message, category, filename, lineno, file=None, line=None):
         # Deprecations inside the image readers are for developers, not for the user.
         if not issubclass(category, DEVELOPER_WARNINGS):
             print(f"skgate {args.command}: warning: {message}", file=sys.stderr)
 
-    with _StopSignals(process_exits=argv is None):
+    with StopSignals(process_exits=argv is None):
         try:
             with warnings.catch_warnings():
                 warnings.showwarning = one_line_warning

@@ -3,6 +3,7 @@ before any work (output paths, formats, noise levels), one-line errors and the p
 
 import argparse
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -26,6 +27,9 @@ __all__ = [
     "DEVELOPER_WARNINGS",
     "one_line",
     "Progress",
+    "StopSignals",
+    "nonzero_int",
+    "non_negative_int",
 ]
 
 
@@ -37,6 +41,28 @@ def positive_int(text):
         raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def nonzero_int(text):
+    """argparse type: an integer other than 0 (``--n-jobs``: -1 means every core)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be a positive number of workers or -1 (every core)")
+    return value
+
+
+def non_negative_int(text):
+    """argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
     return value
 
 
@@ -55,11 +81,14 @@ def noise_levels(text):
     return levels
 
 
-def check_model_output(path):
-    """Before training (minutes to hours): the model file can be written where asked."""
+def check_model_output(path, overwrite=False):
+    """Before training (minutes to hours): the model file can be written where asked, and
+    an existing one is replaced only with ``--overwrite``."""
     target = Path(path)
     if target.is_dir():
         raise ValueError(f"-o {path} is a directory, not a file name")
+    if target.exists() and not overwrite:
+        raise ValueError(f"-o {path} exists; pass --overwrite to replace it")
     folder = output_folder(target)
     if not os.access(folder, os.W_OK):
         raise PermissionError(f"output folder is not writable: {folder}")
@@ -68,10 +97,10 @@ def check_model_output(path):
 class Progress:
     """A one-line progress bar on stderr; silent when stderr is not a terminal or ``quiet``."""
 
-    def __init__(self, label, quiet=False, stream=None):
+    def __init__(self, label, quiet=False, stream=None, unit="steps"):
         self.stream = sys.stderr if stream is None else stream
         self.enabled = not quiet and self.stream.isatty()
-        self.label, self.total, self.done = label, 1, 0
+        self.label, self.unit, self.total, self.done = label, unit, 1, 0
         self.tic = time.perf_counter()
 
     def __call__(self, done, total):
@@ -81,24 +110,27 @@ class Progress:
             filled = int(width * self.done / self.total)
             bar = "#" * filled + "-" * (width - filled)
             seconds = time.perf_counter() - self.tic
-            self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {seconds:.1f} s")
+            self.stream.write(
+                f"\r{self.label} [{bar}] {self.done}/{self.total} {self.unit} {seconds:.1f} s"
+            )
             if self.done >= self.total:
                 self.stream.write("\n")
             self.stream.flush()
 
 
 def check_output(args):
-    """Refuse to overwrite the input (unless ``--overwrite``) or to write into a missing
-    folder, before any work is done."""
+    """Refuse to replace an existing output, the input included (unless ``--overwrite``),
+    or to write into a missing folder, before any work is done."""
 
     source, target = Path(args.input), Path(args.output)
     if target.is_dir():
         raise ValueError(f"output {target} is a directory, not a file name")
     check_writable(target)
     output_folder(target)
-    if target.exists() and source.exists() and source.resolve() == target.resolve():
-        if not args.overwrite:
+    if target.exists() and not args.overwrite:
+        if source.exists() and source.resolve() == target.resolve():
             raise ValueError(f"output {target} is the input; pass --overwrite to replace it")
+        raise ValueError(f"output {target} exists; pass --overwrite to replace it")
 
 
 def positive_number(text, name):
@@ -155,3 +187,53 @@ def one_line(exc):
     if isinstance(exc, (OSError, ValueError, TypeError)) and text:
         return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Interrupted(KeyboardInterrupt):
+    """A catchable signal (Ctrl-C, ``kill``, a closed terminal) turned into an exception, so
+    that every ``finally`` clean-up runs; ``signum`` gives the exit code ``128 + signum``."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+# Signals that end a run: each one raises Interrupted where the run is, once.
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _raise_interrupted(signum, frame):
+    # Further signals are ignored while the clean-up runs: a second Ctrl-C must not cut it
+    # short (a temporary file left behind) nor print a traceback from inside it.
+    for other in _STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+class StopSignals:
+    """Install :func:`_raise_interrupted` for the run (main thread only) and put the previous
+    handlers back afterwards (``main`` is also called from Python, e.g. by the tests), except
+    after an interruption of the command itself (``process_exits``): a further signal then
+    finds them ignored until the process has exited, instead of killing it mid-exit."""
+
+    def __init__(self, process_exits=False):
+        self.process_exits = process_exits
+
+    def __enter__(self):
+        self.saved = {}
+        try:
+            for signum in _STOP_SIGNALS:
+                self.saved[signum] = signal.signal(signum, _raise_interrupted)
+        except ValueError:  # not the main thread: signals stay as they are
+            self.__exit__()
+        return self
+
+    def __exit__(self, *exc):
+        interrupted = signal.getsignal(signal.SIGINT) is signal.SIG_IGN and bool(self.saved)
+        if not (interrupted and self.process_exits):
+            for signum, handler in self.saved.items():
+                signal.signal(signum, handler)
+        self.saved = {}
+        return False

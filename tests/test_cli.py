@@ -3,7 +3,7 @@ import sys
 
 import numpy as np
 import pytest
-from skimage.io import imsave
+from skimage.io import imread, imsave
 
 from skgate._cli import main
 from skgate.models import load_prior
@@ -249,3 +249,58 @@ def test_every_quiet_option_says_what_it_does():
         for command, subparser in action.choices.items():
             quiet = [a for a in subparser._actions if "-q" in a.option_strings]
             assert all(a.help and "progress" in a.help for a in quiet), command
+
+
+def test_bundled_images_are_accepted_by_every_input(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("zarr")
+    monkeypatch.chdir(tmp_path)
+    assert main(["denoise", "camera", "cam.zarr", "--sigma", "20", "--gating", "network"]) == 0
+    assert main(["inpaint", "camera", "filled.png", "--mask", "camera", "-q"]) == 0
+    tp = ["--n-patches", "500", "--warm-up-patches", "500", "--n-components", "2", "-q"]
+    assert main(["train-prior", "camera", "coins", "-o", "p.npz", *tp]) == 0
+    tg = ["--n-batches", "1", "--batch-size", "200", "--max-iter", "2", "--noise-levels", "0.01"]
+    assert main(["train-gating", "camera", "-o", "n.npz", *tg, "-q"]) == 0
+    assert main(["info", "--image", "coins"]) == 0
+    assert {"cam.zarr", "filled.png", "p.npz", "n.npz"} <= {p.name for p in tmp_path.iterdir()}
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--n-jobs", "0"), ("--tile", "4"), ("--stride", "0")]
+)
+def test_bad_options_are_named_and_refused_before_any_work(option, value, monkeypatch, capsys):
+    monkeypatch.setattr("skgate._cli.estimate_noise_sigma", pytest.fail)  # no work may start
+    assert main(["denoise", "camera", "out.png", option, value]) == 2
+    err = capsys.readouterr().err
+    assert option in err and "n_jobs" not in err and "tile_shape" not in err
+
+
+def test_an_existing_output_is_replaced_only_with_overwrite(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    imsave("old.png", np.zeros((64, 64), np.uint8), check_contrast=False)
+    argv = ["denoise", "camera", "old.png", "--sigma", "20", "--gating", "network", "-q"]
+    assert main(argv) == 2 and "--overwrite" in capsys.readouterr().err
+    assert not imread("old.png").any()  # untouched
+    assert main([*argv, "--overwrite"]) == 0 and imread("old.png").any()
+
+
+def test_one_unit_for_sigma_in_the_summary(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["denoise", "camera", "out.png", "--add-noise", "25", "--gating", "network"]) == 0
+    out = capsys.readouterr().out
+    assert "in the file's units" in out and "GaussianNoise(sigma=" not in out
+    estimated = float(out.split("estimated noise sigma: ")[1].split()[0])
+    assert 20 < estimated < 32  # grey levels, as given to --add-noise
+
+
+def test_the_progress_bar_says_what_it_counts():
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    from skgate._cli_support import Progress
+
+    stream = Terminal()
+    Progress("denoise", stream=stream, unit="iterations")(3, 15)
+    assert "3/15 iterations" in stream.getvalue()

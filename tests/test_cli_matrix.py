@@ -38,6 +38,8 @@ def folder(tmp_path_factory):
     (root / "empty.png").write_bytes(b"")
     (root / "notes.txt").write_text("hello")
     (root / "adir").mkdir()
+    imsave(root / "exists.png", grey)
+    (root / "exists.npz").write_bytes(b"an earlier model")
     np.save(root / "k3d.npy", np.ones((3, 3, 3)))
     np.save(root / "knan.npy", np.full((3, 3), np.nan))
     np.save(root / "kzero.npy", np.array([[1.0, -1.0]]))
@@ -96,6 +98,9 @@ CASES += [
     ("output extension unknown", ["denoise", "g.png", "out.xyz"], "out.xyz"),
     ("output without extension", ["denoise", "g.png", "out"], "out"),
     ("output is the input", ["denoise", "g.png", "g.png"], "overwrite"),
+    ("output exists", ["denoise", "g.png", "exists.png"], "exists.png.*--overwrite"),
+    ("bundled name misspelt", ["denoise", "cameraa", "out.png"], "cameraa"),
+    ("--tile below the patch size", [*D, "--tile", "4"], "--tile 4"),
     ("int16 into PNG", ["denoise", "i16.tif", "out.png", "--sigma", "20"], "int16"),
     ("uint32 into JPEG", ["denoise", "u32.tif", "out.jpg", "--sigma", "20"], "uint32"),
     ("uint32 into PNG", ["denoise", "u32.tif", "out.png", "--sigma", "20"], "uint32"),
@@ -140,6 +145,10 @@ CASES += [
     ("train-prior -o directory", [*TP[:2], "-o", "adir", *TP[4:]], "adir"),
     ("train-prior missing image", ["train-prior", "nothere.png", *TP[2:]], "nothere"),
     ("train-prior garbage image", ["train-prior", "garbage.png", *TP[2:]], "garbage"),
+    ("train-prior -o exists", [*TP[:2], "-o", "exists.npz", *TP[4:]], "--overwrite"),
+    ("train-prior bundled name misspelt", ["train-prior", "coin", *TP[2:]], "coin"),
+    ("train-gating missing image", ["train-gating", "nothere.png", *TG[2:]], "nothere"),
+    ("train-gating -o exists", [*TG[:2], "-o", "exists.npz", *TG[4:]], "--overwrite"),
 ]
 for option, values in {
     "--n-patches": ["0", "-1", "abc", "1000000000000"],
@@ -184,10 +193,7 @@ def test_no_input_gives_a_traceback_or_leaves_a_file(case, folder, capsys, monke
     name, argv, words = case
     monkeypatch.chdir(folder)
     before = _files(folder)
-    try:
-        code = main(argv)
-    except SystemExit as stop:  # argparse's own errors
-        code = stop.code
+    code = main(argv)  # argparse's own errors included
     err = capsys.readouterr().err
     assert code == 2
     assert "Traceback" not in err
