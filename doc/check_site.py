@@ -3,9 +3,9 @@
 Builds the site (unless ``--no-build``), serves it locally, opens the landing page, the API
 page of ``denoise_epll``, the gallery index, three examples and the validation, scaling
 and benchmarks pages (the generated tables) in headless Chromium,
-saves a screenshot of each under ``doc/_build/screenshots/`` and fails (exit code 1) if a
-page has an unresolved cross-reference, a placeholder or broken image, or a code line cut
-off (a code block wider than its box)::
+saves screenshots of each (whole pages, in slices) under ``doc/_build/screenshots/`` and fails
+(exit code 1) if a page has an unresolved cross-reference, a placeholder or broken image, a
+code line cut off (a code block wider than its box) or formulas MathJax did not render::
 
     pip install ".[doc,doc-check]"      # and: apt install chromium chromium-driver
     python doc/check_site.py
@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -30,7 +31,9 @@ PAGES = {
     "example-denoise": "auto_examples/getting_started/plot_denoise.html",
     "example-gating-speed": "auto_examples/gating/plot_1_gating_speed.html",
     "example-tiles": "auto_examples/scaling/plot_tiles.html",
+    "user-guide": "user_guide.html",
     "validation": "validation.html",
+    "validation-tuning": "validation_tuning.html",
     "scaling": "scaling.html",
     "benchmarks": "benchmarks.html",
 }
@@ -53,8 +56,15 @@ for (const pre of document.querySelectorAll('pre')) {
                   ' px): ' + line.trim().slice(0, 80));
   }
 }
+const formulas = document.querySelectorAll('.math').length;
+if (formulas && !document.querySelector('mjx-container')) {
+  problems.push(formulas + ' formulas left as raw LaTeX (MathJax did not render them)');
+}
 return problems;
 """
+
+#: Tallest screenshot Chromium takes in one piece; longer pages are saved in slices.
+SLICE = 6000
 
 
 def build():
@@ -84,16 +94,51 @@ def serve(folder):
 
 
 def browser(width):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if chromium is None or driver is None:
+        sys.exit(
+            "check_site.py needs Chromium and its ChromeDriver on the PATH "
+            "(Debian/Ubuntu: apt install chromium chromium-driver)"
+        )
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        sys.exit('check_site.py needs selenium: pip install ".[doc-check]"')
 
     options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
+    options.binary_location = chromium
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"):
         options.add_argument(flag)
     options.add_argument(f"--window-size={width},1000")
-    service = Service(shutil.which("chromedriver"))
+    service = Service(driver)
     return webdriver.Chrome(options=options, service=service)
+
+
+def _wait_for_math(driver, seconds=10):
+    """Give MathJax (loaded by the page) time to typeset its formulas."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pending = driver.execute_script(
+            "return document.querySelector('.math') !== null && "
+            "document.querySelector('mjx-container') === null"
+        )
+        if not pending:
+            return
+        time.sleep(0.2)
+
+
+def _screenshots(driver, width, name):
+    """The whole page, in slices of at most ``SLICE`` pixels (``name.png``, ``name-2.png``,
+    ...), so that no table of a long page goes unseen."""
+    height = driver.execute_script("return document.body.scrollHeight")
+    driver.set_window_size(width, min(max(height, 1000), SLICE))
+    for index, top in enumerate(range(0, max(height, 1), SLICE), start=1):
+        driver.execute_script(f"window.scrollTo(0, {top})")
+        suffix = "" if index == 1 else f"-{index}"
+        driver.save_screenshot(str(SHOTS / f"{name}{suffix}.png"))
+    driver.execute_script("window.scrollTo(0, 0)")
 
 
 def check(width=1400):
@@ -107,9 +152,8 @@ def check(width=1400):
             MISSING.clear()
             driver.get(f"{base}/{page}")
             driver.execute_script("return document.fonts.ready")
-            height = driver.execute_script("return document.body.scrollHeight")
-            driver.set_window_size(width, min(max(height, 1000), 6000))
-            driver.save_screenshot(str(SHOTS / f"{name}.png"))
+            _wait_for_math(driver)
+            _screenshots(driver, width, name)
             problems = driver.execute_script(PROBLEMS_JS)
             problems += [f"missing file: {path}" for path in MISSING]
             title = driver.title

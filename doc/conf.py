@@ -26,6 +26,9 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    # MathJax served from the site itself: formulas render offline (no CDN)
+    "sphinx-mathjax-offline",
+    "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "myst_parser",
@@ -79,7 +82,9 @@ html_static_path = ["_static"]
 html_css_files = ["custom.css"]
 html_theme_options = {
     "navbar_align": "left",
-    "header_links_before_dropdown": 8,
+    # the six pages a reader looks for first; the rest under "More", so that the search box
+    # stays on the first row at 1400 px
+    "header_links_before_dropdown": 6,
     "show_toc_level": 2,
 }
 

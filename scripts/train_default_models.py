@@ -126,7 +126,7 @@ def refine_default_prior(args):
 
 #: Noise variance of the patches the shipped network's filters are trained on (sigma 25/255):
 #: filters trained on clean patches gated EPLL's noisy patches 0.04-0.07 dB worse
-#: (doc/validation.rst, "The gating network's filters").
+#: (doc/validation_tuning.rst, "The gating network's filters").
 FILTER_NOISE = (25 / 255) ** 2
 
 
@@ -225,7 +225,7 @@ def main(argv=None):
         train_default_network(args)
     if args.what == "network-heads":
         # Not part of "all": it helped filters trained on clean patches, and it ruins the
-        # high noise levels of the shipped network's filters (doc/validation.rst).
+        # high noise levels of the shipped network's filters (doc/validation_tuning.rst).
         refit_network_heads(args)
 
 

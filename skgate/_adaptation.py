@@ -32,7 +32,7 @@ from ._validation import check_image_2d
 __all__ = ["adapt_prior"]
 
 #: Default weight of the learned covariances, in patches: 3, 10 and 30 restore the
-#: validation photographs equally well (doc/validation.rst, "Levers tried"); on Set12 100 and
+#: validation photographs equally well (doc/validation_tuning.rst, "Levers tried"); on Set12 100 and
 #: 1000 were 0.03 and 0.1 dB lower.
 DEFAULT_STRENGTH = 10.0
 

@@ -62,7 +62,7 @@ def denoise_epll(
         Scales of the multi-scale restoration; ``None`` is 3 (the user guide's "Defaults").
         The 2x2-averaged image (and its own averaged image) is restored too and fuses into
         the result's coarse scale, for a fraction more time. 3 was chosen on the validation
-        photographs (:doc:`/validation`, "Multi-scale"); 1 is Zoran & Weiss's single-scale
+        photographs (:doc:`/validation_tuning`, "Multi-scale"); 1 is Zoran & Weiss's single-scale
         EPLL.
     .. parameters:: fusion_weight channel_axis data_range
 

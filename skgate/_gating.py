@@ -96,7 +96,7 @@ class ExactGating(Gating):
         return labels
 
 
-#: FlatTailGating's rank, chosen on the validation photographs (doc/validation.rst).
+#: FlatTailGating's rank, chosen on the validation photographs (doc/validation_tuning.rst).
 DEFAULT_FLAT_TAIL_RANK = 16
 
 
@@ -121,7 +121,7 @@ class FlatTailGating(Gating):
     rank : int or None, default=None
         Leading eigenvectors kept per component; ``None`` takes 16, or all but one for a
         prior of fewer dimensions. 16 was chosen on the validation photographs
-        (doc/validation.rst, "FEPLL's flat tail"): 8 loses clearly, 32 gains nothing more
+        (doc/validation_tuning.rst, "FEPLL's flat tail"): 8 loses clearly, 32 gains nothing more
         and costs more than exact gating.
 
     See Also
@@ -190,7 +190,7 @@ class FlatTailGating(Gating):
 
 
 #: Components the shipped network proposes for ``gating="network+exact"``, chosen on the
-#: validation photographs (doc/validation.rst, "Re-scoring the network's candidates").
+#: validation photographs (doc/validation_tuning.rst, "Re-scoring the network's candidates").
 RESCORED_CANDIDATES = 2
 
 

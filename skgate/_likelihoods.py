@@ -393,9 +393,9 @@ class Likelihood(ABC):
         -------
         betas : ndarray
             One penalty per iteration: ``[1, 4, 8, 16, 32] / sigma^2`` by default (chosen
-            on the validation photographs, :doc:`/validation`, "Denoising schedule").
+            on the validation photographs, :doc:`/validation_tuning`, "Denoising schedule").
         """
-        # Chosen on the validation set (doc/validation.rst, "Denoising schedule": first 50
+        # Chosen on the validation set (doc/validation_tuning.rst, "Denoising schedule": first 50
         # photographs of bsds500-test200, benchmarks/bench_validation.py). Against the
         # previous default r^k / sigma^2, r = 2..3, k = 0..6 (chosen on four Set12 images):
         # +0.22 dB at sigma 25, +0.08 at 50, in 5 iterations instead of 7. Starting higher
@@ -624,7 +624,7 @@ class Inpainting(Likelihood):
             ``50 * 1.25^k``, k = 0..28: many small steps (29 iterations, about three times
             the cost of a denoising run); pass fewer ``betas`` for speed.
         """
-        # Confirmed on the validation photographs (doc/validation.rst, "Deblurring and
+        # Confirmed on the validation photographs (doc/validation_tasks.rst, "Deblurring and
         # inpainting": 20 images, 50 % missing): 50 * 1.5^k (16 steps) lost 0.37 dB and
         # 25 * 1.25^k (32 steps) 0.01 dB. First chosen on Set12 (average PSNR): 50 * 2^k,
         # k = 0..9, 31.91 dB; starting at 10 (12 steps) 31.62; at 200 (10 steps) 31.63; going
@@ -773,9 +773,9 @@ class Blur(Likelihood):
         -------
         betas : ndarray
             ``5 * 4^k``, k = 0..5 (absolute penalties, images in [0, 1]; chosen on the
-            validation photographs, :doc:`/validation`).
+            validation photographs, :doc:`/validation_tasks`).
         """
-        # Chosen on the validation photographs (doc/validation.rst, "Deblurring and
+        # Chosen on the validation photographs (doc/validation_tasks.rst, "Deblurring and
         # inpainting"; 9x9 Gaussian and 15-pixel motion blur, noise 0.01): against Zoran &
         # Weiss's 50 * 2^k, k = 0..6, +0.24 dB (Gaussian) and +0.61 dB (motion) on 50 images,
         # in 6 iterations instead of 7. Smaller first penalties and steps of 4 won every

@@ -19,7 +19,7 @@ from skimage.transform import resize
 __all__ = ["downsample", "upsample", "fuse", "fusion_weight", "FUSION_WEIGHTS"]
 
 #: ``(sigma * 255, weight)`` anchors of ``fusion_weight``, chosen on
-#: the tuning subset of the validation photographs (doc/validation.rst, "Multi-scale").
+#: the tuning subset of the validation photographs (doc/validation_tuning.rst, "Multi-scale").
 FUSION_WEIGHTS = ((15.0, 0.25), (25.0, 0.375), (50.0, 0.5), (75.0, 0.75))
 
 

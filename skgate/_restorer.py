@@ -98,7 +98,7 @@ default="exact"
         "Defaults": 3 for Gaussian noise, 1 otherwise). Measured in :doc:`/validation`.
     fusion_weight : float in [0, 1] or None, default=None
         Weight of the coarse restoration at every scale; ``None`` takes one chosen per noise
-        level on the validation photographs (:doc:`/validation`, "Multi-scale").
+        level on the validation photographs (:doc:`/validation_tuning`, "Multi-scale").
 
     See Also
     --------
