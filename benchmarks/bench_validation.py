@@ -216,7 +216,8 @@ def report(results, sigmas, labels, title, rst=False, json_pattern=None, command
             else:
                 row += ["", "", f"{table[:, 1].mean():.4f}", f"{np.median(table[:, 2]):.2f}", ""]
             rows.append(row)
-        header = ("configuration", "PSNR", "vs BM3D", "better on", "SSIM", "s/image", "BM3D time / skgate's")
+        header = ("configuration", "PSNR", "vs BM3D", "better on", "SSIM", "s/image")
+        header += ("BM3D time / skgate's",)
         print_table(f"{title}, sigma {sigma255:g}", header, rows, rst=rst)
         if json_pattern:
             path = json_pattern.format(sigma=f"{sigma255:g}")
