@@ -74,7 +74,7 @@ for name, gating in (
 # The three restorations
 # ----------------------
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 fig, axes = plt.subplots(1, 3, figsize=(9, 3.4))
 for ax, (name, image) in zip(axes, results.items(), strict=True):

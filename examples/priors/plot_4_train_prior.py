@@ -57,7 +57,7 @@ for name, p in (("own prior", prior), ("shipped prior", None)):
 # The leading eigenvector of each component, heaviest first: smooth ramps and edges, as in
 # the shipped prior, learned from three images.
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 order = np.argsort(prior.weights_)[::-1]
 fig, axes = plt.subplots(1, len(order), figsize=(10, 1.6))

@@ -54,8 +54,8 @@ print(f"largest pixel difference, tiled against untiled: {difference:.4f}")
 # Each core (solid) is restored with a margin of context (dashed) and kept; the cores
 # partition the image. Drawn here for cores of 128 pixels and a margin of 24.
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.patches import Rectangle
 
 
 def tiles(shape, side, margin):
@@ -115,7 +115,7 @@ print(f"loky processes: {psnr(clean, restored, data_range=1):.2f} dB")
 # With ``pip install "skgate[dask]"`` (``pip install ".[dask]"`` from a clone), the tiles become Dask tasks. A local cluster stands in
 # for a real one here; with a scheduler elsewhere, pass its address to ``Client``.
 
-from dask.distributed import Client, LocalCluster  # noqa: E402
+from dask.distributed import Client, LocalCluster
 
 with LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster:
     with Client(cluster), parallel_config(backend="dask"):
