@@ -41,6 +41,25 @@ class Gating(ABC):
     skgate.ExactGating
     skgate.NetworkGating
     skgate.EPLLRestorer
+
+    Examples
+    --------
+    A strategy that records how often it is asked, then gates exactly:
+
+    >>> import numpy as np
+    >>> from skgate import EPLLRestorer, ExactGating, GaussianNoise, Gating, MixtureTables
+    >>> from skgate import load_default_prior
+    >>> class Counted(Gating):
+    ...     def __init__(self, tables):
+    ...         self.exact, self.calls = ExactGating(tables), 0
+    ...     def assign(self, patches, noise_var):
+    ...         self.calls += 1
+    ...         return self.exact.assign(patches, noise_var)
+    >>> gating = Counted(MixtureTables(load_default_prior()))
+    >>> noisy = np.random.default_rng(0).random((32, 32))
+    >>> _ = EPLLRestorer(gating=gating, scales=1).restore(noisy, GaussianNoise(0.1))
+    >>> gating.calls
+    5
     """
 
     @abstractmethod
@@ -78,6 +97,16 @@ class ExactGating(Gating):
     skgate.Gating
     skgate.NetworkGating
     skgate.GMMPatchPrior
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgate import ExactGating, MixtureTables, load_default_prior
+    >>> prior = load_default_prior()
+    >>> patches = np.random.default_rng(0).random((10, 64)).astype(np.float32)
+    >>> labels = ExactGating(MixtureTables(prior)).assign(patches, noise_var=0.01)
+    >>> bool(np.all(labels == prior.predict(patches, noise_var=0.01)))
+    True
     """
 
     #: Patches per GEMM: their packed outer products take ``block * d'(d'+1)/2 * 4`` bytes
@@ -128,6 +157,15 @@ class FlatTailGating(Gating):
     --------
     skgate.ExactGating
     skgate.NetworkGating
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgate import FlatTailGating, MixtureTables, load_default_prior
+    >>> gating = FlatTailGating(MixtureTables(load_default_prior()), rank=16)
+    >>> patches = np.random.default_rng(0).random((10, 64)).astype(np.float32)
+    >>> gating.assign(patches, noise_var=0.01).shape
+    (10,)
     """
 
     #: Patches per block: the projections (``block x K rank`` float32) stay a few MB.
@@ -226,6 +264,19 @@ class NetworkGating(Gating):
     --------
     skgate.GatingNetwork
     skgate.ExactGating
+
+    Examples
+    --------
+    The shipped network proposing its 3 best components for the exact posterior to choose from:
+
+    >>> import numpy as np
+    >>> from skgate import EPLLRestorer, GaussianNoise, MixtureTables, NetworkGating
+    >>> from skgate import load_default_network, load_default_prior
+    >>> tables = MixtureTables(load_default_prior())
+    >>> gating = NetworkGating(load_default_network(), tables, top_k=3)
+    >>> noisy = np.random.default_rng(0).random((32, 32))
+    >>> EPLLRestorer(gating=gating).restore(noisy, GaussianNoise(0.1)).shape
+    (32, 32)
     """
 
     def __init__(self, network, tables, top_k=None):

@@ -71,6 +71,30 @@ class Likelihood(ABC):
     conjugate gradients on the normal equations, warm-started from ``x0``; override it when a
     closed form exists. :meth:`check_observation` is where a subclass checks that ``y`` fits
     (e.g. a mask of the same shape).
+
+    Examples
+    --------
+    A degradation is ``forward`` and ``adjoint``; here every other column is observed:
+
+    >>> import numpy as np
+    >>> from skgate import EPLLRestorer, Likelihood
+    >>> class EveryOtherColumn(Likelihood):
+    ...     def forward(self, x):
+    ...         return np.asarray(x)[:, ::2]
+    ...     def adjoint(self, r):
+    ...         x = np.zeros((r.shape[0], 2 * r.shape[1]))
+    ...         x[:, ::2] = r
+    ...         return x
+    ...     def image_shape(self, y):
+    ...         return (y.shape[0], 2 * y.shape[1])
+    ...     def initial_estimate(self, y):
+    ...         return np.repeat(y, 2, axis=1)
+    ...     def check_observation(self, y):
+    ...         return np.asarray(y, dtype=float)
+    >>> y = np.tile(np.linspace(0, 1, 24), (48, 1))
+    >>> x = EPLLRestorer(betas=[100.0, 1000.0]).restore(y, EveryOtherColumn(sigma=0.01))
+    >>> x.shape
+    (48, 48)
     """
 
     def __init__(self, sigma):

@@ -39,6 +39,18 @@ class MixtureTables:
     --------
     skgate.Gating
     skgate.GMMPatchPrior
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgate import MixtureTables, load_default_prior
+    >>> tables = MixtureTables(load_default_prior())
+    >>> tables.n_components
+    200
+    >>> patches = np.random.default_rng(0).random((5, 64)).astype(np.float32)
+    >>> labels = np.zeros(5, dtype=int)
+    >>> tables.wiener_patches(patches, labels, noise_var=0.01).shape
+    (5, 64)
     """
 
     def __init__(self, prior):

@@ -70,6 +70,17 @@ def train_prior(
     skgate.GMMPatchPrior
     skgate.sample_patches
     skgate.models.save_prior
+
+    Examples
+    --------
+    A tiny prior, to show the call (the shipped one uses the defaults on 200 photographs):
+
+    >>> from skimage import data
+    >>> from skgate import train_prior
+    >>> prior = train_prior([data.camera(), data.coins()], n_patches=2000,
+    ...                     warm_up_patches=1000, n_components=3, max_iter=5)
+    >>> prior.n_components, prior.patch_size
+    (3, 8)
     """
     n_patches = check_positive_int(n_patches, "n_patches", caller="train_prior")
     warm_up_patches = min(
@@ -176,6 +187,15 @@ def epll_patches(
     --------
     skgate.GatingNetwork.fit_heads
     skgate.train_prior
+
+    Examples
+    --------
+    >>> from skimage import data
+    >>> from skgate import epll_patches, load_default_prior
+    >>> X, noise_var = epll_patches([data.camera()[:64, :64]], load_default_prior(),
+    ...                             sigmas=[0.1], per_step=10)
+    >>> X.shape[1], len(X) == len(noise_var)
+    (64, True)
     """
     per_step = check_positive_int(per_step, "per_step", caller="epll_patches")
     rng = check_random_state(random_state)

@@ -52,6 +52,19 @@ class ModelFileError(ValueError):
     --------
     skgate.models.load_prior
     skgate.models.load_network
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from skgate.models import ModelFileError, load_prior
+    >>> path = os.path.join(tempfile.mkdtemp(), "not_a_prior.npz")
+    >>> np.savez(path, weights=np.ones(3))
+    >>> try:
+    ...     load_prior(path)
+    ... except ModelFileError as error:
+    ...     print("refused")
+    refused
     """
 
 
@@ -222,6 +235,16 @@ def save_prior(prior, path, metadata=None):
     Notes
     -----
     Covariances are stored as float32 upper triangles; ``metadata`` is kept as JSON text.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skgate import load_default_prior
+    >>> from skgate.models import load_prior, save_prior
+    >>> path = os.path.join(tempfile.mkdtemp(), "prior.npz")
+    >>> save_prior(load_default_prior(), path, metadata={"note": "a copy"})
+    >>> load_prior(path).metadata_["note"]
+    'a copy'
     """
     check_is_fitted(prior)
     info = dict(getattr(prior, "metadata_", {}) or {})
@@ -272,6 +295,14 @@ def load_prior(path):
     --------
     skgate.models.save_prior
     skgate.load_default_prior
+
+    Examples
+    --------
+    >>> from skgate.models import DEFAULT_PRIOR_FILE, load_prior
+    >>> from importlib.resources import files
+    >>> prior = load_prior(files("skgate.models") / DEFAULT_PRIOR_FILE)
+    >>> prior.n_components
+    200
     """
     arrays = _read_npz(path, PRIOR_FORMAT, PRIOR_FORMAT_VERSION)
     _require(
@@ -377,6 +408,16 @@ def save_network(network, path, metadata=None):
     --------
     skgate.models.load_network
     skgate.models.save_prior
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skgate import load_default_network
+    >>> from skgate.models import load_network, save_network
+    >>> path = os.path.join(tempfile.mkdtemp(), "network.npz")
+    >>> save_network(load_default_network(), path)
+    >>> load_network(path).filters_.shape
+    (100, 64)
     """
     check_is_fitted(network)
     info = dict(getattr(network, "metadata_", {}) or {})
@@ -422,6 +463,14 @@ def load_network(path, prior=None):
     --------
     skgate.models.save_network
     skgate.load_default_network
+
+    Examples
+    --------
+    >>> from importlib.resources import files
+    >>> from skgate.models import DEFAULT_NETWORK_FILE, load_network
+    >>> network = load_network(files("skgate.models") / DEFAULT_NETWORK_FILE)
+    >>> network.weights_.shape[1]  # components of the prior it gates
+    200
     """
     arrays = _read_npz(path, NETWORK_FORMAT, NETWORK_FORMAT_VERSION)
     _require(arrays, path, ["filters", "weights", "offsets", "noise_levels"])
@@ -486,5 +535,12 @@ def load_default_network():
     skgate.load_default_prior
     skgate.models.load_network
     skgate.GatingNetwork
+
+    Examples
+    --------
+    >>> from skgate import load_default_network
+    >>> network = load_default_network()
+    >>> network.filters_.shape, network.prior_.n_components
+    ((100, 64), 200)
     """
     return load_network(default_network_path())
