@@ -33,6 +33,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "myst_parser",
     "benchmark_tables",
+    "gallery_thumbnails",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 templates_path = ["_templates"]
@@ -121,3 +122,17 @@ def _skip_sklearn_request_methods(app, what, name, obj, skip, options):
 
 def setup(app):
     app.connect("autodoc-skip-member", _skip_sklearn_request_methods)
+
+
+# The panel each wide multi-panel example shows as its thumbnail (doc/_ext/gallery_thumbnails.py):
+# (panel, panels side by side) of its first figure; the restored image where there is one.
+gallery_thumbnail_panels = {
+    "plot_denoise": (3, 3),
+    "plot_1_adapt": (3, 3),
+    "plot_2_colour": (3, 3),
+    "plot_1_deblur": (3, 3),
+    "plot_2_inpaint": (3, 3),
+    "plot_3_custom_likelihood": (3, 3),
+    "plot_3_own_network": (1, 3),
+    "plot_2_component_maps": (2, 3),
+}
