@@ -154,18 +154,18 @@ class PatchGrid:
         """Add patch rows (for grid rows ``grid_rows``) into the image ``out`` in place."""
         p = self.patch_size
         rows = self.rows[grid_rows]
-        cols = self.cols
-        blocks = np.asarray(patches).reshape(len(rows), len(cols), p, p)
-        # A loop over the p*p offsets inside a patch, each adding all patches at once. Grid
-        # positions are an arithmetic run (plus at most a snapped last one), so each add is on
-        # strided views: no fancy indexing, and no pixel is hit twice within one add.
-        for row_part, *row_run in _runs(rows):
-            for col_part, *col_run in _runs(cols):
-                part = blocks[row_part, col_part]
-                for a in range(p):
-                    r = _span(*row_run, shift=a)
-                    for b in range(p):
-                        out[r, _span(*col_run, shift=b)] += part[:, :, a, b]
+        blocks = np.asarray(patches).reshape(len(rows), len(self.cols), p, p)
+        # A few grid rows at a time, so that their estimates stay in cache through the p^2
+        # strided adds below instead of streaming from memory once per add (the whole chunk
+        # 64 times: aggregation ran several times slower on a 2-core machine with 2 MB of L2).
+        step = max(1, AGGREGATION_BLOCK // len(self.cols))
+        # The column views are the same for every block: built once.
+        col_spans = [
+            (col_part, [_span(*col_run, shift=b) for b in range(p)])
+            for col_part, *col_run in _runs(self.cols)
+        ]
+        for start in range(0, len(rows), step):
+            _add_patches(out, blocks[start : start + step], rows[start : start + step], col_spans)
         return out
 
     def coverage(self, dtype=np.float64):
@@ -179,6 +179,26 @@ class PatchGrid:
             np.add.at(col_hits, self.cols + a, 1)
         count[:] = np.outer(row_hits, col_hits)
         return count
+
+
+#: Patches aggregated at a time: 4096 estimates of 8x8 float32 are 1 MB, within a 2 MB L2.
+AGGREGATION_BLOCK = 4096
+
+
+def _add_patches(out, blocks, rows, col_spans):
+    """Add ``blocks`` (grid rows x grid columns x p x p) at the grid rows ``rows`` and the
+    columns of ``col_spans`` (each run of grid columns with its p shifted slices) into
+    ``out``. A loop over the p*p offsets inside a patch, each adding all patches at once.
+    Grid positions are an arithmetic run (plus at most a snapped last one), so each add is on
+    strided views: no fancy indexing, and no pixel is hit twice within one add."""
+    p = blocks.shape[-1]
+    for row_part, *row_run in _runs(rows):
+        row_spans = [_span(*row_run, shift=a) for a in range(p)]
+        for col_part, spans in col_spans:
+            part = blocks[row_part, col_part]
+            for a, r in enumerate(row_spans):
+                for b, c in enumerate(spans):
+                    out[r, c] += part[:, :, a, b]
 
 
 def shifted_offset(stride, iteration):
