@@ -77,3 +77,18 @@ def test_pages_carry_no_typed_measurement():
         for match in MEASURED.finditer(text)
     ]
     assert not offenders, "\n".join(offenders)
+
+
+def test_the_site_check_says_what_to_install_without_chromium(monkeypatch):
+    import importlib.util
+    import shutil
+    from pathlib import Path
+
+    path = Path(skgate.__file__).parents[1] / "doc" / "check_site.py"
+    spec = importlib.util.spec_from_file_location("check_site", path)
+    check_site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check_site)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(SystemExit) as stop:
+        check_site.browser(1400)
+    assert "apt install chromium chromium-driver" in str(stop.value)
