@@ -32,6 +32,7 @@ import numpy as np
 
 from skgate import GatingNetwork, epll_patches, sample_patches, train_prior
 from skgate.models import (
+    DEFAULT_COLOUR_PRIOR_FILE,
     DEFAULT_NETWORK_FILE,
     DEFAULT_PRIOR_FILE,
     load_default_prior,
@@ -76,6 +77,41 @@ def train_default_prior(args):
         }
     )
     out = Path(args.out) / DEFAULT_PRIOR_FILE
+    save_prior(prior, out)
+    print(f"wrote {out}: {prior.metadata_}")
+
+
+def train_colour_prior(args):
+    """The colour prior: RGB 8x8 patches (per-channel means removed) of the same photographs,
+    EM warm-started as for the grey prior; chunks of 2048 patches (4x faster per E-step than
+    16384 at 189 dimensions: the packed chunk stays in cache)."""
+    tic = time.perf_counter()
+    prior = train_prior(
+        image_files(args.train),
+        n_patches=args.colour_patches,
+        warm_up_patches=args.colour_warm_up_patches,
+        warm_up_iter=args.colour_warm_up_iter,
+        max_iter=args.colour_iter,
+        n_components=args.n_components,
+        colour=True,
+        chunk_size=2048,
+        random_state=0,
+        verbose=1,
+    )
+    minutes = (time.perf_counter() - tic) / 60
+    validation = sample_patches(
+        image_files(args.validation), 100_000, 8, random_state=1, colour=True
+    )
+    prior.metadata_.update(
+        {
+            "training_images": "BSDS300 train (200 images), RGB in [0, 1]",
+            "total_minutes": round(minutes, 1),
+            "validation": "100,000 random 8x8 RGB patches of bsds500-test200 (random_state=1)",
+            "validation_mean_log_likelihood": float(prior.score(validation)),
+            "numpy": np.__version__,
+        }
+    )
+    out = Path(args.out) / DEFAULT_COLOUR_PRIOR_FILE
     save_prior(prior, out)
     print(f"wrote {out}: {prior.metadata_}")
 
@@ -198,7 +234,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--what",
-        choices=["prior", "refine-prior", "network", "network-heads", "all"],
+        choices=["prior", "refine-prior", "network", "network-heads", "colour-prior", "all"],
         default="all",
     )
     parser.add_argument("--refine-patches", type=int, default=2_000_000)
@@ -213,6 +249,10 @@ def main(argv=None):
     parser.add_argument("--warm-up-patches", type=int, default=200_000)
     parser.add_argument("--n-components", type=int, default=200)
     parser.add_argument("--network-batches", type=int, default=500)
+    parser.add_argument("--colour-patches", type=int, default=500_000)
+    parser.add_argument("--colour-warm-up-patches", type=int, default=200_000)
+    parser.add_argument("--colour-warm-up-iter", type=int, default=30)
+    parser.add_argument("--colour-iter", type=int, default=10)
     parser.add_argument("--heads-images", type=int, default=30)
     parser.add_argument("--heads-per-step", type=int, default=1500)
     parser.add_argument("--out", default=str(Path(__file__).parents[1] / "skgate" / "models"))
@@ -221,6 +261,8 @@ def main(argv=None):
         train_default_prior(args)
     if args.what == "refine-prior":
         refine_default_prior(args)
+    if args.what in ("colour-prior", "all"):
+        train_colour_prior(args)
     if args.what in ("network", "all"):
         train_default_network(args)
     if args.what == "network-heads":

@@ -6,6 +6,7 @@ change without notice.
 """
 
 from ._adaptation import adapt_prior
+from ._channel_stack import ChannelStack
 from ._functions import deblur_epll, denoise_epll, inpaint_epll
 from ._gating import ExactGating, FlatTailGating, Gating, NetworkGating
 from ._kernels import gaussian_kernel, motion_kernel
@@ -33,6 +34,7 @@ __all__ = [
     "GaussianNoise",
     "Blur",
     "Inpainting",
+    "ChannelStack",
     "gaussian_kernel",
     "motion_kernel",
     # priors and gating networks

@@ -27,7 +27,7 @@ from ._linalg import label_blocks, scaled_gram
 from ._patches import PatchGrid
 from ._prior import GMMPatchPrior
 from ._tables import MixtureTables
-from ._validation import check_image_2d
+from ._validation import check_finite_values, check_image_2d
 
 __all__ = ["adapt_prior"]
 
@@ -68,8 +68,9 @@ def adapt_prior(
     ----------
     prior : GMMPatchPrior
         A fitted prior with an integer ``patch_size``.
-    image : (M, N) array_like
-        A restored (or clean) image whose patches the prior should adapt to.
+    image : (M, N) or (M, N, C) array_like
+        A restored (or clean) image whose patches the prior should adapt to; with the
+        prior's ``n_channels`` channels last for a colour prior.
     noise_var : float, default=0.0
         Variance of the noise assumed left in ``image`` when assigning its patches to
         components (e.g. ``1 / beta`` of the last EPLL iteration).
@@ -111,7 +112,18 @@ def adapt_prior(
     """
     if prior.patch_size is None:
         raise ValueError("prior must have an integer patch_size to adapt to an image")
-    image = check_image_2d(image, name="image")
+    C = prior.n_channels
+    if C == 1:
+        image = check_image_2d(image, name="image")
+    else:
+        image = np.asarray(image, dtype=np.float64)
+        if image.ndim != 3 or image.shape[-1] != C:
+            raise ValueError(
+                f"image must have shape (M, N, {C}) for a prior over {C} channels, "
+                f"got {image.shape}"
+            )
+        check_image_2d(image[..., 0], name="image")
+        check_finite_values(image, "image")
     p = prior.patch_size
     if image.shape[0] < p or image.shape[1] < p:
         raise ValueError(f"image of shape {image.shape} is smaller than the {p}x{p} patches")
@@ -123,7 +135,7 @@ def adapt_prior(
     K, n_dims = tables.eigvals.shape
     scatter = np.zeros((K, n_dims, n_dims))
     counts = np.zeros(K)
-    grid = PatchGrid(image.shape, p, stride)
+    grid = PatchGrid(image.shape[:2], p, stride, n_channels=C)
     for rows in grid.row_chunks(max_patches):
         patches = grid.extract(image, rows, dtype=np.float32)
         coords = tables.to_subspace(patches)

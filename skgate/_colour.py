@@ -1,13 +1,26 @@
-"""Colour: restoring each channel of an image with the grey prior (the layer between
-the dask chunks and the 2-D core, ``skgate._dispatch``)."""
+"""Colour: the layer between the dask chunks and the 2-D core (``skgate._dispatch``).
+
+A three-channel image is restored either with a colour prior, whose patches hold all three
+channels (the core sees the image with its channels last and one
+:class:`~skgate._channel_stack.ChannelStack` likelihood), or channel by channel with the grey
+prior in an opponent colour space. Which one: the prior's ``n_channels`` when the user gives a
+prior, else ``COLOUR_PRIOR_BY_DEFAULT``.
+"""
+
+from dataclasses import replace
 
 import numpy as np
 
+from ._channel_stack import ChannelStack
 from ._epll import restore_observation
-from ._units import Units, infer_units
+from ._units import Units, check_unit_sigma, infer_units
 from ._validation import as_float_image, check_channel_axis
 
-__all__ = ["restore_channels", "channel_units"]
+__all__ = ["restore_channels", "channel_units", "COLOUR_PRIOR_BY_DEFAULT"]
+
+#: Whether three-channel images use the shipped colour prior when no prior is given (else
+#: the grey prior channel by channel).
+COLOUR_PRIOR_BY_DEFAULT = False
 
 # Opponent colour transform (as in CBM3D): luminance and two chroma axes. The rows are
 # orthogonal, so white noise of standard deviation sigma in RGB stays white and independent
@@ -17,19 +30,31 @@ _OPPONENT = np.array([[1.0, 1.0, 1.0], [1.0, 0.0, -1.0], [1.0, -2.0, 1.0]]) / [[
 _OPPONENT_INVERSE = np.linalg.inv(_OPPONENT)
 
 
+def channel_likelihoods(likelihood, n_channels):
+    """``likelihood`` as one degradation of each of ``n_channels`` channels: a
+    :class:`ChannelStack` (the same one for every channel unless it is already a stack)."""
+    if isinstance(likelihood, ChannelStack):
+        if likelihood.n_channels != n_channels:
+            raise ValueError(
+                f"likelihood degrades {likelihood.n_channels} channels, the image has {n_channels}"
+            )
+        return likelihood
+    return ChannelStack([likelihood] * n_channels)
+
+
 def channel_units(channels, likelihood, data_range=None):
     """The ``Units`` of a ``(M, N, C)`` image seen through
     ``likelihood``: one data range for all channels, so that the colour balance stays."""
-    observed = [
-        likelihood.observed_values(likelihood.check_observation(channels[..., c]))
-        for c in range(channels.shape[-1])
-    ]
-    return infer_units(
-        np.concatenate([np.ravel(v) for v in observed]),
-        likelihood.sigma,
-        likelihood.constant_gain(),
-        data_range,
-    )
+    stack = channel_likelihoods(likelihood, channels.shape[-1])
+    observed = stack.observed_values(stack.check_observation(channels))
+    return infer_units(observed, stack.sigma, stack.constant_gain(), data_range)
+
+
+def _uses_colour_patches(core, n_channels):
+    """Whether an image of ``n_channels`` channels is restored with colour patches."""
+    if core.prior is None:
+        return n_channels == 3 and COLOUR_PRIOR_BY_DEFAULT
+    return core.n_channels > 1
 
 
 def restore_channels(
@@ -47,8 +72,10 @@ def restore_channels(
     """Restore a grey image with the settings ``core`` (``EPLL``), or each
     channel of a colour one with the same degradation.
 
-    Three channels are restored in the opponent colour space (see ``_OPPONENT``), where they
-    are much less correlated than R, G and B; other channel counts one by one, all in one
+    With a colour prior (``core.n_channels == 3``, or the shipped one by default, see
+    ``COLOUR_PRIOR_BY_DEFAULT``) the patches hold all three channels. Otherwise three channels
+    are restored in the opponent colour space (see ``_OPPONENT``), where they are much less
+    correlated than R, G and B; other channel counts one by one, all in one
     data range: ``units`` where the caller chose them (a dask chunk: the whole image's), else
     from ``data_range`` or inferred from all channels. ``progress`` is called as
     ``progress(done, total)`` over all channels; ``x0`` and ``callback`` serve grey images
@@ -56,6 +83,8 @@ def restore_channels(
     image = as_float_image(image)
     dtype = image.dtype
     if channel_axis is None:
+        if core.n_channels > 1:
+            raise _wrong_channels(core.n_channels, image.shape, channel_axis)
         if image.ndim != 2:
             raise ValueError(
                 f"image must be 2-D (or pass channel_axis for colour), got shape {image.shape}"
@@ -77,12 +106,20 @@ def restore_channels(
     if x0 is not None or callback is not None:
         raise ValueError("x0 and callback serve grey images; restore each channel on its own")
     channels = np.moveaxis(image, channel_axis, -1).astype(np.float64)
+    if core.n_channels > 1 and channels.shape[-1] != core.n_channels:
+        raise _wrong_channels(core.n_channels, image.shape, channel_axis)
     if units is None:
         units = channel_units(channels, likelihood, data_range)
     # The missing pixels of an inpainting observation may hold anything (NaN included).
     channels = np.nan_to_num(units.observation_to_unit(channels), nan=0.0)
     n_channels = channels.shape[-1]
-    if n_channels == 3:
+    if _uses_colour_patches(core, n_channels):
+        out = _restore_colour_patches(channels, likelihood, core, units, progress)
+        return np.moveaxis(out, -1, channel_axis).astype(dtype, copy=False)
+    stack = channel_likelihoods(likelihood, n_channels)
+    # The opponent space mixes the channels: only one degradation for all commutes with it.
+    opponent = n_channels == 3 and stack.is_uniform
+    if opponent:
         channels = channels @ _OPPONENT.T
         gains = np.linalg.norm(_OPPONENT, axis=1)
     else:
@@ -100,7 +137,7 @@ def restore_channels(
         [
             restore_observation(
                 channels[..., c] * units.scale,
-                likelihood.with_sigma(likelihood.sigma * gains[c]),
+                stack.likelihoods[c].with_sigma(stack.sigma * gains[c]),
                 core,
                 units=channel_units_,
                 progress=channel_progress(c),
@@ -110,7 +147,25 @@ def restore_channels(
         ],
         axis=-1,
     )
-    if n_channels == 3:
+    if opponent:
         out = out @ _OPPONENT_INVERSE.T
     out = units.image_from_unit(out)
     return np.moveaxis(out, -1, channel_axis).astype(dtype, copy=False)
+
+
+def _wrong_channels(n_channels, shape, channel_axis):
+    return ValueError(
+        f"the prior models patches of {n_channels} channels: the image must have "
+        f"{n_channels} channels on channel_axis, got shape {shape} and "
+        f"channel_axis={channel_axis}"
+    )
+
+
+def _restore_colour_patches(channels, likelihood, core, units, progress):
+    """The restoration of ``channels`` (``(M, N, C)``, in [0, 1] units) with patches of all
+    channels, back in the image's units."""
+    stack = channel_likelihoods(likelihood, channels.shape[-1])
+    stack = stack.with_sigma(check_unit_sigma(stack.sigma, units))
+    core = replace(core, n_channels=channels.shape[-1])
+    out = core.restore_unit(channels, stack, units, progress=progress)
+    return units.image_from_unit(out)

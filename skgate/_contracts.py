@@ -5,12 +5,14 @@ one gets an error naming its method instead of a wrong image."""
 
 import numpy as np
 
+from ._channel_stack import ChannelStack
 from ._likelihoods import Blur, GaussianNoise, Inpainting
 
 _TESTED_LIKELIHOODS = (GaussianNoise, Blur, Inpainting)
 
 __all__ = [
     "trusted_likelihood",
+    "array_shape",
     "check_likelihood",
     "check_initial_estimate",
     "check_solution",
@@ -20,8 +22,19 @@ __all__ = [
 
 def trusted_likelihood(likelihood):
     """Whether ``likelihood`` is one of this package's own (not a subclass): tested by the
-    suite, so its results skip the contract checks."""
+    suite, so its results skip the contract checks; a stack of channels is trusted when
+    every channel's likelihood is."""
+    if type(likelihood) is ChannelStack:
+        return all(trusted_likelihood(channel) for channel in likelihood.likelihoods)
     return type(likelihood) in _TESTED_LIKELIHOODS
+
+
+def array_shape(likelihood, shape):
+    """The shape of an image array of spatial ``shape`` under ``likelihood``: channels last
+    for a :class:`ChannelStack`."""
+    if isinstance(likelihood, ChannelStack):
+        return (*shape, likelihood.n_channels)
+    return tuple(shape)
 
 
 def _check_returned(value, method, shape):
@@ -58,10 +71,10 @@ def check_likelihood(likelihood, y):
     if trusted_likelihood(likelihood):
         return shape
     rng = np.random.default_rng(0)
-    x = rng.standard_normal(shape)
+    x = rng.standard_normal(array_shape(likelihood, shape))
     r = rng.standard_normal(y.shape)
     forward = _check_returned(likelihood.forward(x), "forward", y.shape)
-    adjoint = _check_returned(likelihood.adjoint(r), "adjoint", shape)
+    adjoint = _check_returned(likelihood.adjoint(r), "adjoint", x.shape)
     left, right = float(np.vdot(forward, r)), float(np.vdot(x, adjoint))
     scale = np.linalg.norm(forward) * np.linalg.norm(r) + np.linalg.norm(x) * np.linalg.norm(
         adjoint

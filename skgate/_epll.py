@@ -25,6 +25,7 @@ from joblib import effective_n_jobs
 
 from ._adaptation import adapt_prior
 from ._contracts import (
+    array_shape,
     check_initial_estimate,
     check_labels,
     check_likelihood,
@@ -117,6 +118,7 @@ class _Pass:
     would otherwise carry megabytes per tile)."""
 
     prior: object
+    n_channels: int
     gating: object
     stride: int
     max_patches: int
@@ -127,15 +129,16 @@ class _Pass:
     strength: float
 
 
-def models(prior, gating):
+def models(prior, gating, n_channels=1):
     """``(prior, tables, gating strategy)`` for the ``prior`` setting (``None``: the shipped
-    one, whose tables and gating are cached per process)."""
+    one for patches of ``n_channels`` channels, whose tables and gating are cached per
+    process)."""
     if prior is None and isinstance(gating, str):
-        tables, strategy = default_tables_and_gating(gating)
-        return default_prior(), tables, strategy
-    prior = default_prior() if prior is None else prior
+        tables, strategy = default_tables_and_gating(gating, n_channels)
+        return default_prior(n_channels), tables, strategy
+    prior = default_prior(n_channels) if prior is None else prior
     tables = tables_of(prior)
-    return prior, tables, make_gating(gating, tables, default_network)
+    return prior, tables, make_gating(gating, tables, partial(default_network, n_channels))
 
 
 @dataclass(frozen=True)
@@ -143,9 +146,13 @@ class EPLL:
     """The settings of one restoration, resolved from :class:`~skgate.EPLLRestorer`'s
     parameters for one likelihood and checked once (``betas``, ``lam`` and ``clip`` in the
     image's units, as the user gave them). No field has a default: the restorer's
-    parameters and :mod:`skgate._defaults` are the only defaults."""
+    parameters and :mod:`skgate._defaults` are the only defaults. ``n_channels`` is that of
+    the patches (3: colour patches of an ``(M, N, 3)`` image, whose likelihood is a
+    :class:`~skgate._channel_stack.ChannelStack`); with ``prior=None`` it picks the shipped
+    prior."""
 
     prior: object
+    n_channels: int
     gating: object
     betas: np.ndarray | None
     lam: float | None
@@ -162,7 +169,7 @@ class EPLL:
 
     @property
     def patch_size(self):
-        prior = default_prior() if self.prior is None else self.prior
+        prior = default_prior(self.n_channels) if self.prior is None else self.prior
         return prior.patch_size
 
     def context(self, likelihood, shape=None, fill=0):
@@ -182,9 +189,10 @@ class EPLL:
         """The restoration of observation ``y`` in [0, 1] units (``units`` maps the user's
         penalties and ``clip`` there); the coarse scales come here directly, with
         ``warn=False``: a warning about the input is given once."""
-        prior, tables, gating = models(self.prior, self.gating)
+        prior, tables, gating = models(self.prior, self.gating, self.n_channels)
         p = prior.patch_size
         shape = check_likelihood(likelihood, y)
+        image_shape = array_shape(likelihood, shape)
         if shape[0] < p or shape[1] < p:
             raise ValueError(f"image of shape {shape} is smaller than the {p}x{p} patches")
         if warn:
@@ -194,11 +202,11 @@ class EPLL:
         if x0 is None:
             x = likelihood.initial_estimate(y)
             if not trusted_likelihood(likelihood):
-                x = check_initial_estimate(x, shape)
+                x = check_initial_estimate(x, image_shape)
         else:
             x = x0
-            if x.shape != shape:
-                raise ValueError(f"x0 has shape {x.shape}, the restored image {shape}")
+            if x.shape != image_shape:
+                raise ValueError(f"x0 has shape {x.shape}, the restored image {image_shape}")
         if layout is not None and callback is not None:
             raise ValueError("callback is only called in untiled restoration; use progress")
         # The coarse scales first: a bad likelihood fails before the long fine restoration,
@@ -236,6 +244,7 @@ class EPLL:
             clip = tuple(float(units.image_to_unit(v)) for v in self.clip)
         return _Pass(
             prior=self.prior,
+            n_channels=self.n_channels,
             gating=self.gating,
             stride=self.stride,
             max_patches=self.max_patches,
@@ -296,7 +305,9 @@ def _iterate(y, likelihood, x, settings, callback=None, progress=None, resolved=
     ``settings.passes`` more passes, each from ``x`` again with the prior adapted to the last
     result (``resolved``: the models, when the caller has them)."""
     prior, tables, gating = (
-        models(settings.prior, settings.gating) if resolved is None else resolved
+        models(settings.prior, settings.gating, settings.n_channels)
+        if resolved is None
+        else resolved
     )
     betas = settings.betas
     start, total = x, len(betas) * (settings.passes + 1)
@@ -318,7 +329,9 @@ def _iterate(y, likelihood, x, settings, callback=None, progress=None, resolved=
         )
         adapted_tables = MixtureTables(adapted)
         # A Gating instance keeps choosing with its own tables; the filters are adapted.
-        adapted_gating = make_gating(settings.gating, adapted_tables, default_network)
+        adapted_gating = make_gating(
+            settings.gating, adapted_tables, partial(default_network, settings.n_channels)
+        )
         first = done * len(betas)
         x = _one_pass(*run, adapted_tables, adapted_gating, first, callback, progress, total)
     return x
@@ -330,14 +343,17 @@ def _one_pass(y, likelihood, x, settings, p, tables, gating, first, callback, pr
     trusted, y_shape = trusted_likelihood(likelihood), x.shape
     for step, beta in enumerate(settings.betas):
         iteration = first + step
-        grid = PatchGrid(x.shape, p, stride, shifted_offset(stride, iteration))
+        grid = PatchGrid(
+            x.shape[:2], p, stride, shifted_offset(stride, iteration), tables.n_channels
+        )
         patch_sum = _estimate_patches(x, grid, gating, tables, 1.0 / beta, settings.max_patches)
         # As in Zoran & Weiss's code, the patch term pulls every pixel towards the average
         # of its patch estimates with the weight of p^2 patches, wherever it lies: with the
         # true per-pixel count, border pixels (covered by few patches) leaned on the noisy
         # observation and measured worse on Set12. The weight does not depend on the stride
         # either.
-        average = patch_sum / grid.coverage()
+        coverage = grid.coverage()
+        average = patch_sum / (coverage if x.ndim == 2 else coverage[..., None])
         weight = np.full(x.shape, float(p * p))
         x = likelihood.solve(y, average * weight, weight, settings.lam, beta, x0=x)
         if not trusted:  # a user's image step: checked before the next iteration reads it
@@ -355,7 +371,7 @@ def _estimate_patches(x, grid, gating, tables, noise_var, max_patches):
     """``sum_i P_i^T z_i``: gate, Wiener-filter and aggregate every patch of the grid."""
     # float32 like the patch estimates: adding them into a float64 image cost more, and a
     # pixel's sum of at most p^2 estimates loses nothing that shows.
-    patch_sum = np.zeros(grid.image_shape, dtype=np.float32)
+    patch_sum = np.zeros(grid.array_shape, dtype=np.float32)
     chunks = grid.row_chunks(max_patches)
     # Two buffers for every chunk: fresh ones cost page faults each time.
     size = (chunks[0].stop - chunks[0].start) * len(grid.cols)

@@ -7,12 +7,16 @@ defaults (``stride=None``, ``scales=None``: the table of ``skgate._defaults``) a
 functions' defaults.
 """
 
+import numpy as np
+
 from ._adaptation import DEFAULT_STRENGTH
+from ._channel_stack import ChannelStack
 from ._docstrings import shares_parameters
 from ._lazy import LazyInpainting, is_dask_array
 from ._likelihoods import Blur, GaussianNoise, Inpainting
 from ._noise import estimate_noise_sigma
 from ._restorer import EPLLRestorer
+from ._validation import check_channel_axis
 
 __all__ = ["denoise_epll", "deblur_epll", "inpaint_epll"]
 
@@ -157,7 +161,9 @@ def deblur_epll(
         Blurred grey image (or colour with ``channel_axis``); converted as in
         :func:`denoise_epll`.
     kernel : (kh, kw) array_like
-        Point-spread function, centred at ``(kh // 2, kw // 2)``; see :class:`Blur`.
+        Point-spread function, centred at ``(kh // 2, kw // 2)``; see :class:`Blur`. With
+        ``channel_axis``, one for all channels, or one per channel stacked on
+        ``channel_axis`` like the image (a 3-D array; see :class:`ChannelStack`).
     sigma : float
         Noise standard deviation.
     .. parameters:: prior betas lam stride gating tile_shape n_jobs adapt adapt_strength
@@ -201,9 +207,8 @@ def deblur_epll(
         adapt=adapt,
         adapt_strength=adapt_strength,
     )
-    return restorer.restore(
-        image, Blur(kernel, sigma), channel_axis=channel_axis, data_range=data_range
-    )
+    likelihood = _per_channel(lambda k: Blur(k, sigma), kernel, channel_axis, "kernel")
+    return restorer.restore(image, likelihood, channel_axis=channel_axis, data_range=data_range)
 
 
 @shares_parameters(EPLLRestorer, EPLLRestorer.restore)
@@ -236,8 +241,8 @@ def inpaint_epll(
         (missing pixels, NaN included) are ignored.
     mask : array_like of bool
         True where the pixel is missing (as in
-        :func:`skimage.restoration.inpaint_biharmonic`); the image's spatial shape (shared by
-        all channels).
+        :func:`skimage.restoration.inpaint_biharmonic`): the image's spatial shape (shared by
+        all channels), or with ``channel_axis`` the image's shape (a mask per channel).
     sigma : float, default=1e-3
         Noise of the observed pixels.
     .. parameters:: prior betas lam stride gating tile_shape n_jobs adapt adapt_strength
@@ -280,5 +285,23 @@ def inpaint_epll(
         adapt_strength=adapt_strength,
     )
     # A dask mask stays lazy: each chunk builds its likelihood from its own window.
-    likelihood = LazyInpainting(mask, sigma) if is_dask_array(mask) else Inpainting(mask, sigma)
+    if is_dask_array(mask):
+        likelihood = LazyInpainting(mask, sigma)
+    else:
+        likelihood = _per_channel(lambda m: Inpainting(m, sigma), mask, channel_axis, "mask")
     return restorer.restore(image, likelihood, channel_axis=channel_axis, data_range=data_range)
+
+
+def _per_channel(make, values, channel_axis, name):
+    """``make(values)``, or for a 3-D ``values`` (one per channel, stacked on
+    ``channel_axis``) the :class:`ChannelStack` of ``make`` of each channel's."""
+    values = np.asarray(values)
+    if values.ndim != 3:
+        return make(values)
+    if channel_axis is None:
+        raise ValueError(
+            f"a 3-D {name} holds one {name} per channel: pass channel_axis (the axis of the "
+            f"channels in the image and in {name}), or a 2-D {name}"
+        )
+    check_channel_axis(values.ndim, channel_axis)
+    return ChannelStack([make(v) for v in np.moveaxis(values, channel_axis, 0)])

@@ -13,15 +13,17 @@ from threadpoolctl import threadpool_limits
 LOG_2PI = np.log(2.0 * np.pi)
 
 
-def dc_free_basis(n_features, remove_dc=True):
+def dc_free_basis(n_features, remove_dc=True, n_channels=1):
     """Orthonormal basis ``B`` (``d x d'``) of the space the prior models.
 
-    With ``remove_dc`` it spans the patches with zero mean (a Helmert basis, ``d' = d - 1``),
-    otherwise it is the identity.
+    With ``remove_dc`` it spans the patches whose every channel has zero mean: features are
+    ``n_channels`` consecutive blocks (channel-major patches), each with its own Helmert
+    basis, so ``d' = d - n_channels``; otherwise it is the identity.
     """
     if not remove_dc:
         return np.eye(n_features)
-    return helmert(n_features, full=False).T
+    block = n_features // n_channels
+    return np.kron(np.eye(n_channels), helmert(block, full=False).T)
 
 
 def label_blocks(labels, n_labels):

@@ -25,23 +25,29 @@ FUSION_WEIGHTS = ((15.0, 0.25), (25.0, 0.375), (50.0, 0.5), (75.0, 0.75))
 
 def downsample(image):
     """2x2 box average: ``(M, N) -> (M // 2, N // 2)`` (an odd last row or column is left
-    out)."""
+    out; channels after the first two axes are averaged each on its own)."""
     image = np.asarray(image, dtype=np.float64)
     rows, cols = image.shape[0] // 2, image.shape[1] // 2
-    return image[: 2 * rows, : 2 * cols].reshape(rows, 2, cols, 2).mean(axis=(1, 3))
+    blocks = image[: 2 * rows, : 2 * cols].reshape(rows, 2, cols, 2, *image.shape[2:])
+    return blocks.mean(axis=(1, 3))
 
 
 def upsample(image, shape):
     """Bilinear upsampling by 2 to ``shape`` (each dimension ``2 m`` or ``2 m + 1``; an odd
-    last row or column repeats its neighbour)."""
+    last row or column repeats its neighbour; channels after the first two axes are kept)."""
     image = np.asarray(image, dtype=np.float64)
+    channels = image.shape[2:]
     doubled = resize(
-        image, (2 * image.shape[0], 2 * image.shape[1]), order=1, mode="edge", anti_aliasing=False
+        image,
+        (2 * image.shape[0], 2 * image.shape[1], *channels),
+        order=1,
+        mode="edge",
+        anti_aliasing=False,
     )
     pad = (shape[0] - doubled.shape[0], shape[1] - doubled.shape[1])
     if min(pad) < 0 or max(pad) > 1:
         raise ValueError(f"cannot upsample {image.shape} to {shape}")
-    return np.pad(doubled, ((0, pad[0]), (0, pad[1])), mode="edge")
+    return np.pad(doubled, ((0, pad[0]), (0, pad[1])) + ((0, 0),) * len(channels), mode="edge")
 
 
 def fuse(fine, coarse, weight):

@@ -78,6 +78,10 @@ class PatchGrid:
         Distance between neighbouring patch corners (1 = all overlapping patches).
     offset : tuple of int, default=(0, 0)
         Shift of the grid, taken modulo ``stride``; lets successive passes use different grids.
+    n_channels : int, default=1
+        Channels of the image: with more than one, images are ``(height, width, n_channels)``
+        and patch rows channel-major (``n_channels * patch_size**2`` values: each channel's
+        pixels row-major, one channel after the other).
 
     Examples
     --------
@@ -92,9 +96,11 @@ class PatchGrid:
     patch_size: int = 8
     stride: int = 1
     offset: tuple = (0, 0)
+    n_channels: int = 1
 
     def __post_init__(self):
         p = check_positive_int(self.patch_size, "patch_size", caller="PatchGrid")
+        check_positive_int(self.n_channels, "n_channels", caller="PatchGrid")
         stride = check_positive_int(self.stride, "stride", caller="PatchGrid")
         if stride > p:
             raise ValueError(f"stride={stride} larger than patch_size={p} leaves pixels uncovered")
@@ -123,7 +129,12 @@ class PatchGrid:
 
     @property
     def n_features(self):
-        return self.patch_size * self.patch_size
+        return self.n_channels * self.patch_size * self.patch_size
+
+    @property
+    def array_shape(self):
+        """Shape of the images of the grid: ``image_shape``, plus the channels if several."""
+        return self.image_shape + ((self.n_channels,) if self.n_channels > 1 else ())
 
     def row_chunks(self, max_patches=None):
         """Slices of grid rows holding at most ``max_patches`` patches each (at least one row)."""
@@ -132,13 +143,15 @@ class PatchGrid:
         return [slice(i, min(i + rows_per_chunk, n_rows)) for i in range(0, n_rows, rows_per_chunk)]
 
     def extract(self, image, grid_rows=slice(None), dtype=np.float64, out=None):
-        """Patch rows ``(n, p*p)`` of ``image`` for the grid rows ``grid_rows`` (a slice),
-        written into ``out`` if given (a C-contiguous array of at least ``n * p * p``
-        elements of ``dtype``, e.g. a buffer reused from chunk to chunk)."""
+        """Patch rows ``(n, n_features)`` of ``image`` (of ``array_shape``) for the grid rows
+        ``grid_rows`` (a slice), written into ``out`` if given (a C-contiguous array of at
+        least ``n * n_features`` elements of ``dtype``, e.g. a buffer reused from chunk to
+        chunk)."""
         p = self.patch_size
-        windows = sliding_window_view(np.asarray(image), (p, p))
+        # (rows, cols, p, p) windows of a grey image, (rows, cols, C, p, p) of a colour one
+        windows = sliding_window_view(np.asarray(image), (p, p), axis=(0, 1))
         rows = self.rows[grid_rows]
-        shape = (len(rows), len(self.cols), p, p)
+        shape = (len(rows), len(self.cols), *windows.shape[2:])
         if out is None:
             out = np.empty(shape, dtype=dtype)
         else:
@@ -148,17 +161,19 @@ class PatchGrid:
         for row_part, *row_run in _runs(rows):
             for col_part, *col_run in _runs(self.cols):
                 out[row_part, col_part] = windows[_span(*row_run), _span(*col_run)]
-        return out.reshape(-1, p * p)
+        return out.reshape(-1, self.n_features)
 
     def aggregate_into(self, out, patches, grid_rows=slice(None)):
-        """Add patch rows (for grid rows ``grid_rows``) into the image ``out`` in place."""
+        """Add patch rows (for grid rows ``grid_rows``) into the image ``out`` (of
+        ``array_shape``) in place."""
         p = self.patch_size
         rows = self.rows[grid_rows]
-        blocks = np.asarray(patches).reshape(len(rows), len(self.cols), p, p)
+        channels = (self.n_channels,) if self.n_channels > 1 else ()
+        blocks = np.asarray(patches).reshape(len(rows), len(self.cols), *channels, p, p)
         # A few grid rows at a time, so that their estimates stay in cache through the p^2
         # strided adds below instead of streaming from memory once per add (the whole chunk
         # 64 times: aggregation ran several times slower on a 2-core machine with 2 MB of L2).
-        step = max(1, AGGREGATION_BLOCK // len(self.cols))
+        step = max(1, AGGREGATION_BLOCK // (len(self.cols) * self.n_channels))
         # The column views are the same for every block: built once.
         col_spans = [
             (col_part, [_span(*col_run, shift=b) for b in range(p)])
@@ -186,11 +201,11 @@ AGGREGATION_BLOCK = 4096
 
 
 def _add_patches(out, blocks, rows, col_spans):
-    """Add ``blocks`` (grid rows x grid columns x p x p) at the grid rows ``rows`` and the
-    columns of ``col_spans`` (each run of grid columns with its p shifted slices) into
-    ``out``. A loop over the p*p offsets inside a patch, each adding all patches at once.
-    Grid positions are an arithmetic run (plus at most a snapped last one), so each add is on
-    strided views: no fancy indexing, and no pixel is hit twice within one add."""
+    """Add ``blocks`` (grid rows x grid columns [x channels] x p x p) at the grid rows
+    ``rows`` and the columns of ``col_spans`` (each run of grid columns with its p shifted
+    slices) into ``out``. A loop over the p*p offsets inside a patch, each adding all patches
+    at once. Grid positions are an arithmetic run (plus at most a snapped last one), so each
+    add is on strided views: no fancy indexing, and no pixel is hit twice within one add."""
     p = blocks.shape[-1]
     for row_part, *row_run in _runs(rows):
         row_spans = [_span(*row_run, shift=a) for a in range(p)]
@@ -198,7 +213,7 @@ def _add_patches(out, blocks, rows, col_spans):
             part = blocks[row_part, col_part]
             for a, r in enumerate(row_spans):
                 for b, c in enumerate(spans):
-                    out[r, c] += part[:, :, a, b]
+                    out[r, c] += part[..., a, b]
 
 
 def shifted_offset(stride, iteration):
@@ -365,6 +380,28 @@ def load_grey_image(source):
     """
     from skimage.color import rgb2gray
 
+    image, name = _read_source(source)
+    if image.ndim == 3 and image.shape[-1] == 3:
+        image = rgb2gray(image)
+    return check_image_2d(image, name=name)
+
+
+def load_colour_image(source):
+    """Read an image file (or take an array) as an ``(M, N, 3)`` float RGB image (values as
+    :func:`skimage.util.img_as_float` gives them); an alpha channel is dropped."""
+    from skimage.util import img_as_float
+
+    image, name = _read_source(source)
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"{name} must be colour (M, N, 3), got shape {image.shape}")
+    image = img_as_float(image) if image.dtype.kind in "biu" else image.astype(np.float64)
+    check_image_2d(image[..., 0], name=name)  # finite values, at least 2-D extent
+    return image
+
+
+def _read_source(source):
+    """``(array, name for messages)`` of a file path or an array, alpha and a single
+    channel axis dropped."""
     if isinstance(source, (str, Path)):
         from skimage.io import imread
 
@@ -377,15 +414,20 @@ def load_grey_image(source):
         image = image[..., :-1]  # command line's denoise reads them: the alpha is dropped
     if image.ndim == 3 and image.shape[-1] == 1:
         image = image[..., 0]
-    if image.ndim == 3 and image.shape[-1] == 3:
-        image = rgb2gray(image)
-    return check_image_2d(image, name=name)
+    return image, name
 
 
 def sample_patches(
-    images, n_patches, patch_size=8, random_state=None, dtype=np.float64, *, augment=False
+    images,
+    n_patches,
+    patch_size=8,
+    random_state=None,
+    dtype=np.float64,
+    *,
+    augment=False,
+    colour=False,
 ):
-    """Draw random ``p x p`` patches from a collection of grey images, for training a prior.
+    """Draw random ``p x p`` patches from a collection of images, for training a prior.
 
     Patches are spread over the images in proportion to how many patch positions each has,
     so every position of the collection is equally likely.
@@ -394,7 +436,7 @@ def sample_patches(
     ----------
     images : array_like or sequence of (array_like or path)
         A 2-D image, or a sequence of 2-D images and/or image file paths. Colour images and
-        files are converted to grey (see ``load_grey_image``).
+        files are converted to grey (see ``load_grey_image``) unless ``colour``.
     n_patches : int
         Number of patches to draw.
     patch_size : int, default=8
@@ -407,11 +449,15 @@ def sample_patches(
         Apply to each patch one of the 8 symmetries of the square (rotations by multiples of
         90 degrees, with or without a flip), drawn at random: the sample then stands for the
         collection seen in every orientation, as if it were 8 times larger.
+    colour : bool, default=False
+        Draw RGB patches of colour images (``(M, N, 3)`` arrays or files; an alpha channel
+        is dropped) for a colour prior (``GMMPatchPrior(n_channels=3)``).
 
     Returns
     -------
-    patches : (n_patches, patch_size**2) ndarray
-        One patch per row, pixels row-major (their mean kept).
+    patches : (n_patches, n_channels * patch_size**2) ndarray
+        One patch per row, pixels row-major (their mean kept); colour patches channel-major:
+        the red pixels, then the green, then the blue.
 
     See Also
     --------
@@ -430,36 +476,41 @@ def sample_patches(
     dtype = check_float_dtype(dtype)
     check_fits_in_memory(n_patches * p * p * np.dtype(dtype).itemsize, f"n_patches={n_patches}")
     rng = check_random_state(random_state)
-    if isinstance(images, (str, Path)) or (isinstance(images, np.ndarray) and images.ndim == 2):
+    single = isinstance(images, np.ndarray) and images.ndim == (3 if colour else 2)
+    if isinstance(images, (str, Path)) or single:
         images = [images]
     images = list(images)
     if not images:
         raise ValueError("images is empty")
 
-    greys = [load_grey_image(source).astype(dtype, copy=False) for source in images]
-    for img in greys:
+    load = load_colour_image if colour else load_grey_image
+    loaded = [load(source).astype(dtype, copy=False) for source in images]
+    for img in loaded:
         if img.shape[0] < p or img.shape[1] < p:
             raise ValueError(f"an image of shape {img.shape} is smaller than patch_size={p}")
-    sizes = np.array([(g.shape[0] - p + 1) * (g.shape[1] - p + 1) for g in greys], float)
+    sizes = np.array([(g.shape[0] - p + 1) * (g.shape[1] - p + 1) for g in loaded], float)
     counts = rng.multinomial(n_patches, sizes / sizes.sum())
 
-    out = np.empty((n_patches, p * p), dtype=dtype)
+    n_channels = 3 if colour else 1
+    out = np.empty((n_patches, n_channels * p * p), dtype=dtype)
     start = 0
-    for image, count in zip(greys, counts, strict=True):
-        windows = sliding_window_view(image, (p, p))
+    for image, count in zip(loaded, counts, strict=True):
+        # (rows, cols, p, p) windows of a grey image, (rows, cols, 3, p, p) of a colour one
+        windows = sliding_window_view(image, (p, p), axis=(0, 1))
         flat = rng.randint(0, windows.shape[0] * windows.shape[1], size=count)
         rows, cols = np.divmod(flat, windows.shape[1])
-        out[start : start + count] = windows[rows, cols].reshape(count, p * p)
+        out[start : start + count] = windows[rows, cols].reshape(count, -1)
         start += count
     if augment:
-        _apply_random_symmetries(out.reshape(n_patches, p, p), rng)
+        _apply_random_symmetries(out.reshape(n_patches, n_channels, p, p), rng)
     return out
 
 
 def _apply_random_symmetries(squares, rng):
-    """In place: each ``(p, p)`` square gets one of the 8 symmetries of the square at random."""
+    """In place: each ``(C, p, p)`` patch gets one of the 8 symmetries of the square at
+    random, the same for all its channels."""
     choice = rng.randint(0, 8, size=squares.shape[0])
     for k in range(1, 8):
         rows = np.flatnonzero(choice == k)
-        moved = np.rot90(squares[rows], k % 4, axes=(1, 2))
-        squares[rows] = moved[:, :, ::-1] if k >= 4 else moved
+        moved = np.rot90(squares[rows], k % 4, axes=(2, 3))
+        squares[rows] = moved[..., ::-1] if k >= 4 else moved

@@ -2,7 +2,9 @@
 
 The model, in the notation of the code: a patch row ``x`` (length ``d = p*p``) is mapped to
 coordinates ``y = x @ B`` of the zero-mean subspace (``B`` is an orthonormal ``d x d'`` basis
-orthogonal to the constant patch, ``d' = d - 1``; with ``remove_dc=False`` ``B = I``). Then
+orthogonal to the constant patch of every channel, ``d' = d - C`` for ``C`` channels; with
+``remove_dc=False`` ``B = I``). Colour patches are channel-major rows: ``x[c * p * p + i]`` is
+pixel ``i`` (row-major) of channel ``c``. Then
 
     p(y) = sum_h pi_h N(y; 0, C_h),     C_h = V_h diag(s_h) V_h^T.
 
@@ -47,15 +49,23 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
 
     Patches are modelled with their mean (DC) removed, as in Zoran & Weiss (2011): every
     component is a zero-mean Gaussian in the ``d - 1`` dimensional subspace of zero-mean
-    patches. Fitting is expectation-maximisation on float32 chunks (see the module notes).
+    patches. Colour patches (``n_channels=3``) have the mean of each channel removed, so
+    components live in ``d - 3`` dimensions and model the correlation between channels.
+    Fitting is expectation-maximisation on float32 chunks (see the module notes).
 
     Parameters
     ----------
     n_components : int, default=200
         Number of mixture components.
     patch_size : int or None, default=8
-        Side of the square patches; ``fit`` then requires ``patch_size**2`` features. With
-        ``None`` any number of features is accepted (vectors rather than patches).
+        Side of the square patches; ``fit`` then requires ``n_channels * patch_size**2``
+        features. With ``None`` any number of features is accepted (vectors rather than
+        patches; a multiple of ``n_channels``).
+    n_channels : int, default=1
+        Channels of a patch (3 for colour). A row holds the channels one after the other,
+        each ``patch_size**2`` pixels row-major (channel-major, as
+        :func:`skgate.sample_patches` with ``colour=True`` returns them); with ``remove_dc``
+        each channel's mean is removed.
     remove_dc : bool, default=True
         Model patches with their mean removed (in the zero-mean subspace). With ``False`` the
         zero-mean mixture is fitted to the raw rows.
@@ -88,8 +98,8 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
         Component covariances in patch space (singular along the DC direction when
         ``remove_dc``).
     eigvals_ : ndarray of shape (n_components, n_dims)
-        Eigenvalues of each covariance in the modelled subspace (``n_dims = n_features - 1``
-        with ``remove_dc``), ascending.
+        Eigenvalues of each covariance in the modelled subspace (``n_dims = n_features -
+        n_channels`` with ``remove_dc``), ascending.
     eigvecs_ : ndarray of shape (n_components, n_features, n_dims)
         The matching eigenvectors as patch-space columns (orthogonal to the constant patch
         when ``remove_dc``); ``X @ eigvecs_[h]`` are the coefficients of DC-removed patches.
@@ -128,6 +138,7 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "patch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "n_channels": [Interval(Integral, 1, None, closed="left")],
         "remove_dc": ["boolean"],
         "reg_covar": [Interval(Real, 0.0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -144,6 +155,7 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
         n_components=200,
         *,
         patch_size=8,
+        n_channels=1,
         remove_dc=True,
         reg_covar=1e-6,
         max_iter=100,
@@ -156,6 +168,7 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
     ):
         self.n_components = n_components
         self.patch_size = patch_size
+        self.n_channels = n_channels
         self.remove_dc = remove_dc
         self.reg_covar = reg_covar
         self.max_iter = max_iter
@@ -167,12 +180,26 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fitting
-    def _check_feature_count(self, n_features):
-        if self.patch_size is not None and n_features != self.patch_size**2:
-            raise ValueError(
-                f"X has {n_features} features but patch_size={self.patch_size} needs "
-                f"patch_size**2 = {self.patch_size**2}"
+    def _check_feature_count(self, n_features, what="X has"):
+        C, p = self.n_channels, self.patch_size
+        if p is not None and n_features != C * p**2:
+            needs = (
+                f"patch_size**2 = {p**2}" if C == 1 else f"n_channels * patch_size**2 = {C * p**2}"
             )
+            channels = "" if C == 1 else f" and n_channels={C}"
+            raise ValueError(
+                f"{what} {n_features} features but patch_size={p}{channels} needs {needs}"
+            )
+        if n_features % C or (self.remove_dc and n_features // C < 2):
+            least = " of at least 2 features each (remove_dc)" if self.remove_dc else ""
+            raise ValueError(
+                f"{what} {n_features} features, which n_channels={C} does not split into "
+                f"equal channels{least}"
+            )
+
+    @property
+    def _basis_shape(self):
+        return {"remove_dc": self.remove_dc, "n_channels": self.n_channels}
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -205,7 +232,7 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
                 f"Expected n_samples >= n_components but got n_components = "
                 f"{self.n_components}, n_samples = {n_samples}"
             )
-        basis = dc_free_basis(n_features, self.remove_dc)
+        basis = dc_free_basis(n_features, **self._basis_shape)
         Y = (X @ basis.astype(X.dtype)).astype(np.float32, copy=False)
         rng = check_random_state(self.random_state)
 
@@ -263,10 +290,10 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
             Symmetric positive-definite covariances: of patch rows (``space="patch"``,
             ``m = d``; with ``remove_dc`` their part along the constant patch is dropped) or
             in the DC-free coordinates of a Helmert basis (``space="dc_free"``,
-            ``m = d - 1`` with ``remove_dc``).
+            ``m = d - n_channels`` with ``remove_dc``).
         space : {"patch", "dc_free"}, default="patch"
         **params
-            Constructor parameters (``patch_size``, ``remove_dc``, ``reg_covar``, ...);
+            Constructor parameters (``patch_size``, ``n_channels``, ``remove_dc``, ...);
             ``n_components`` is taken from ``weights``.
 
         Returns
@@ -304,13 +331,10 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
         prior = cls(**{**params, "n_components": K})
         prior._validate_params()
         m = covariances.shape[1]
-        n_features = m + 1 if space == "dc_free" and prior.remove_dc else m
-        if prior.patch_size is not None and n_features != prior.patch_size**2:
-            raise ValueError(
-                f"covariances describe {n_features} features but patch_size="
-                f"{prior.patch_size} needs {prior.patch_size**2}"
-            )
-        basis = dc_free_basis(n_features, prior.remove_dc)
+        dc_dims = prior.n_channels if space == "dc_free" and prior.remove_dc else 0
+        n_features = m + dc_dims
+        prior._check_feature_count(n_features, what="covariances describe")
+        basis = dc_free_basis(n_features, **prior._basis_shape)
         if space == "patch":
             covariances = basis.T @ covariances @ basis
         prior._set_mixture(weights / weights.sum(), covariances, basis)

@@ -287,6 +287,8 @@ default="exact"
         defaults = defaults_for(likelihood)
         settings = EPLL(
             prior=self.prior,
+            # The colour layer (skgate._colour) sets 3 for colour patches of RGB images.
+            n_channels=1 if self.prior is None else int(self.prior.n_channels),
             gating=self.gating,
             betas=None if self.betas is None else check_betas(self.betas),
             lam=None if self.lam is None else float(self.lam),

@@ -2,33 +2,51 @@
 of every prior built once for all the images and tiles it restores."""
 
 import weakref
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from ._gating import make_gating
 from ._tables import MixtureTables
-from .models import default_network_path, load_default_prior, load_network
+from .models import (
+    default_colour_prior_path,
+    default_network_path,
+    load_default_prior,
+    load_network,
+    load_prior,
+)
 
 __all__ = ["default_prior", "default_network", "default_tables_and_gating", "tables_of"]
 
 
-@lru_cache(maxsize=1)
-def default_prior():
-    """The shipped prior, loaded once."""
-    return load_default_prior()
+@lru_cache(maxsize=2)
+def default_prior(n_channels=1):
+    """The shipped prior of patches with ``n_channels`` channels (1: grey, 3: colour),
+    loaded once."""
+    if n_channels == 1:
+        return load_default_prior()
+    if n_channels == 3:
+        return load_prior(default_colour_prior_path())
+    raise ValueError(f"no shipped prior for patches of {n_channels} channels")
 
 
-@lru_cache(maxsize=1)
-def default_network():
-    """The shipped gating network, loaded once, with the shipped prior as its teacher."""
+@lru_cache(maxsize=2)
+def default_network(n_channels=1):
+    """The shipped gating network of the shipped prior of ``n_channels`` channels, loaded
+    once, with that prior as its teacher."""
+    if n_channels != 1:
+        raise ValueError(
+            "no gating network ships for the colour prior yet: use gating='exact' (or "
+            "'flat-tail') with it, or restore the channels one by one with the grey prior "
+            "(prior=skgate.load_default_prior())"
+        )
     return load_network(default_network_path(), prior=default_prior())
 
 
-@lru_cache(maxsize=4)
-def default_tables_and_gating(gating):
+@lru_cache(maxsize=8)
+def default_tables_and_gating(gating, n_channels=1):
     """Tables and gating strategy of the shipped models for a named ``gating``: every tile of
     a tiled restoration (and every call) reuses their cached filters."""
-    tables = tables_of(default_prior())
-    return tables, make_gating(gating, tables, default_network)
+    tables = tables_of(default_prior(n_channels))
+    return tables, make_gating(gating, tables, partial(default_network, n_channels))
 
 
 _TABLES_OF_PRIOR = weakref.WeakKeyDictionary()

@@ -57,7 +57,8 @@ class MixtureTables:
         check_is_fitted(prior)
         d = prior.n_features_in_
         self.remove_dc = bool(prior.remove_dc)
-        self.basis = dc_free_basis(d, prior.remove_dc)
+        self.n_channels = int(prior.n_channels)
+        self.basis = dc_free_basis(d, prior.remove_dc, prior.n_channels)
         self.eigvals = prior.eigvals_
         # Eigenvectors in DC-free coordinates: B^T U_h = V_h.
         self.eigvecs = self.basis.T @ prior.eigvecs_

@@ -36,6 +36,8 @@ def train_prior(
     max_iter=20,
     tol=1e-3,
     reg_covar=1e-6,
+    colour=False,
+    chunk_size=16384,
     random_state=0,
     verbose=0,
 ):
@@ -44,7 +46,8 @@ def train_prior(
     Parameters
     ----------
     images : sequence of (array_like or path)
-        Grey or colour images (colour is converted to grey), as arrays or files.
+        Grey or colour images (colour is converted to grey unless ``colour``), as arrays or
+        files.
     n_patches : int, default=1_000_000
         Random patches drawn for the final EM iterations.
     .. parameters:: n_components patch_size
@@ -55,6 +58,9 @@ def train_prior(
     max_iter : int, default=20
         Maximum EM iterations on all patches.
     .. parameters:: tol reg_covar
+    colour : bool, default=False
+        Fit a colour prior (``n_channels=3``) to RGB patches of colour images.
+    .. parameters:: chunk_size
     random_state : int, RandomState instance or None, default=0
         Which patches are drawn and how EM starts.
     verbose : int, default=0
@@ -88,13 +94,17 @@ def train_prior(
     )
     rng = check_random_state(random_state)
     tic = time.perf_counter()
-    X = sample_patches(images, n_patches, patch_size, random_state=rng, dtype="float32")
+    X = sample_patches(
+        images, n_patches, patch_size, random_state=rng, dtype="float32", colour=colour
+    )
     sampled = time.perf_counter() - tic
 
     prior = GMMPatchPrior(
         n_components,
         patch_size=patch_size,
+        n_channels=3 if colour else 1,
         reg_covar=reg_covar,
+        chunk_size=chunk_size,
         tol=tol,
         max_iter=warm_up_iter,
         random_state=rng,

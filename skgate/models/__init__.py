@@ -28,13 +28,17 @@ __all__ = [
     "load_network",
     "load_default_network",
     "DEFAULT_PRIOR_FILE",
+    "DEFAULT_COLOUR_PRIOR_FILE",
     "DEFAULT_NETWORK_FILE",
     "ModelFileError",
 ]
 
 PRIOR_FORMAT = "skgate.GMMPatchPrior"
-PRIOR_FORMAT_VERSION = 1
+#: 2 adds ``n_channels`` (colour priors); version 1 files are grey.
+PRIOR_FORMAT_VERSION = 2
 DEFAULT_PRIOR_FILE = "gmm_8x8_200.npz"
+#: The shipped colour prior: 8x8 RGB patches (``n_channels=3``).
+DEFAULT_COLOUR_PRIOR_FILE = "gmm_8x8x3_200.npz"
 NETWORK_FORMAT = "skgate.GatingNetwork"
 NETWORK_FORMAT_VERSION = 1
 DEFAULT_NETWORK_FILE = "gating_8x8_200.npz"
@@ -256,6 +260,7 @@ def save_prior(prior, path, metadata=None):
             "format_version": np.array(PRIOR_FORMAT_VERSION),
             "n_features": np.array(prior.n_features_in_),
             "patch_size": np.array(0 if prior.patch_size is None else prior.patch_size),
+            "n_channels": np.array(int(prior.n_channels)),
             "remove_dc": np.array(bool(prior.remove_dc)),
             "reg_covar": np.array(float(prior.reg_covar)),
             "weights": prior.weights_.astype(np.float64),
@@ -313,12 +318,14 @@ def load_prior(path):
     remove_dc = _flag(arrays, path, "remove_dc")
     d = _integer(arrays, path, "n_features", minimum=2 if remove_dc else 1)
     patch_size = _integer(arrays, path, "patch_size", minimum=0) or None
+    n_channels = _integer(arrays, path, "n_channels", minimum=1) if "n_channels" in arrays else 1
     reg_covar = _real(arrays, path, "reg_covar", minimum=0.0)
     weights = _real_array(arrays, path, "weights", ndim=1)
     upper = _real_array(arrays, path, "covariances_upper", ndim=2)
-    if patch_size is not None and patch_size**2 != d:
+    if (patch_size is not None and n_channels * patch_size**2 != d) or d % n_channels:
         raise ModelFileError(
-            f"{path}: fields 'n_features' ({d}) and 'patch_size' ({patch_size}) disagree"
+            f"{path}: fields 'n_features' ({d}), 'patch_size' ({patch_size}) and "
+            f"'n_channels' ({n_channels}) disagree"
         )
     if weights.size < 1:
         raise ModelFileError(f"{path}: field 'weights' is empty")
@@ -333,17 +340,23 @@ def load_prior(path):
 
     covariances = unpack_symmetric(upper, d)
     if remove_dc:
-        # A DC-free prior has no variance along the constant patch; anything else was not
-        # written by skgate (float32 storage leaves ~1e-7 of the trace).
-        dc = np.full(d, 1.0 / np.sqrt(d))
-        leak = np.einsum("d,kde,e->k", dc, covariances, dc)
+        # A DC-free prior has no variance along the constant patch of any channel; anything
+        # else was not written by skgate (float32 storage leaves ~1e-7 of the trace).
+        block = d // n_channels
+        dc = np.kron(np.eye(n_channels), np.full((block, 1), 1.0 / np.sqrt(block)))
+        leak = np.abs(np.einsum("dc,kde,ec->kc", dc, covariances, dc)).max(axis=1)
         if np.any(np.abs(leak) > 1e-4 * np.abs(np.trace(covariances, axis1=1, axis2=2)) + 1e-12):
             raise ModelFileError(
                 f"{path}: field 'covariances_upper' has variance along the DC direction"
             )
     try:
         prior = GMMPatchPrior.from_covariances(
-            weights, covariances, patch_size=patch_size, remove_dc=remove_dc, reg_covar=reg_covar
+            weights,
+            covariances,
+            patch_size=patch_size,
+            n_channels=n_channels,
+            remove_dc=remove_dc,
+            reg_covar=reg_covar,
         )
     except ValueError as exc:
         raise ModelFileError(f"{path}: field 'covariances_upper': {exc}") from exc
@@ -354,6 +367,11 @@ def load_prior(path):
     )
     prior.metadata_ = _metadata(arrays, path)
     return prior
+
+
+def default_colour_prior_path():
+    """Path of the shipped colour prior file (8x8 RGB patches)."""
+    return Path(str(resources.files(__name__).joinpath(DEFAULT_COLOUR_PRIOR_FILE)))
 
 
 def default_prior_path():
