@@ -40,7 +40,13 @@ from ._kernels import parse_kernel
 from ._likelihoods import Blur, GaussianNoise, Inpainting
 from ._network import GatingNetwork
 from ._noise import estimate_noise_sigma
-from ._patches import extract_patches, load_grey_image, sample_patches
+from ._patches import (
+    PatchGrid,
+    extract_patches,
+    load_colour_image,
+    load_grey_image,
+    sample_patches,
+)
 from ._restorer import EPLLRestorer
 from ._tiles import MIN_CORE_PER_MARGIN
 from ._train import train_prior
@@ -69,11 +75,6 @@ def _bundled(name):
     return getattr(data, name)()
 
 
-def _read_image(name_or_path):
-    """A grey float image from a file path or the name of a scikit-image bundled image."""
-    return load_grey_image(_image_or_path(name_or_path))
-
-
 def _image_or_path(name_or_path):
     """A bundled image as an array, anything else as a path that must exist (checked before
     the minutes of work that follow, in one line)."""
@@ -96,8 +97,9 @@ def _cmd_info(args):
     print(f"skgate {__version__}")
     print(f"prior: {source} (loaded in {seconds:.2f} s)")
     print(
-        f"  {prior.n_components} zero-mean components over {prior.patch_size}x{prior.patch_size} "
-        f"patches, DC removed: {prior.remove_dc}"
+        f"  {prior.n_components} zero-mean components over {prior.patch_size}x{prior.patch_size}"
+        f"{'' if prior.n_channels == 1 else f'x{prior.n_channels}'} patches, DC removed: "
+        f"{prior.remove_dc}{'' if prior.n_channels == 1 else ' (per channel)'}"
     )
     spectrum = prior.eigvals_
     print(
@@ -107,14 +109,24 @@ def _cmd_info(args):
     for key, value in sorted(getattr(prior, "metadata_", {}).items()):
         print(f"  {key}: {value}")
     if args.image:
-        image = _read_image(args.image)
-        patches = extract_patches(image, prior.patch_size, stride=1, dtype=np.float32)
+        image, patches = _image_patches(_image_or_path(args.image), prior)
         labels = prior.predict(patches)
         print(
             f"image {args.image} {image.shape}: {len(patches)} patches, mean log-likelihood "
             f"{prior.score(patches):.2f} per patch, {np.unique(labels).size} components in use"
         )
     return 0
+
+
+def _image_patches(source, prior):
+    """The image of ``source`` and all its patches as ``prior`` models them: grey, or the
+    colour patches of a colour image for a colour prior."""
+    if prior.n_channels == 1:
+        image = load_grey_image(source)
+        return image, extract_patches(image, prior.patch_size, stride=1, dtype=np.float32)
+    image = load_colour_image(source)
+    grid = PatchGrid(image.shape[:2], prior.patch_size, n_channels=prior.n_channels)
+    return image, grid.extract(image, dtype=np.float32)
 
 
 def _cmd_train_prior(args):
@@ -129,6 +141,7 @@ def _cmd_train_prior(args):
         n_components=args.n_components,
         patch_size=args.patch_size,
         max_iter=args.max_iter,
+        colour=args.colour,
         random_state=args.seed,
         verbose=0 if args.quiet else 1,
     )
@@ -377,7 +390,9 @@ def _cmd_train_gating(args):
         prior = load_default_prior()
     tic = time.perf_counter()
     n_patches = args.n_batches * args.batch_size
-    X = sample_patches(images, n_patches, prior.patch_size, random_state=args.seed)
+    X = sample_patches(
+        images, n_patches, prior.patch_size, random_state=args.seed, colour=prior.n_channels == 3
+    )
     levels = [0.0, *args.noise_levels]
     network = GatingNetwork(
         prior,

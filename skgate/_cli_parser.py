@@ -15,7 +15,18 @@ from ._likelihoods import GaussianNoise
 __all__ = ["build_parser", "BUNDLED_IMAGES", "DEFAULT_CHUNKS"]
 
 #: The scikit-image images every input accepts by name.
-BUNDLED_IMAGES = ("camera", "astronaut", "coins", "moon", "page", "text", "brick", "grass")
+BUNDLED_IMAGES = (
+    "camera",
+    "astronaut",
+    "coffee",
+    "chelsea",
+    "coins",
+    "moon",
+    "page",
+    "text",
+    "brick",
+    "grass",
+)
 _BUNDLED = ", ".join(BUNDLED_IMAGES)
 
 
@@ -126,9 +137,15 @@ def build_parser():
     train.add_argument(
         "images",
         nargs="+",
-        help=f"image files or bundled images ({_BUNDLED}); colour is converted to grey",
+        help=f"image files or bundled images ({_BUNDLED}); colour is converted to grey "
+        "unless --colour",
     )
     train.add_argument("-o", "--output", required=True, help="where to write the .npz prior")
+    train.add_argument(
+        "--colour",
+        action="store_true",
+        help="a colour prior: RGB patches of colour images (for three-channel images)",
+    )
     train.add_argument(
         "--n-patches",
         type=positive_int,

@@ -3,6 +3,7 @@ import sys
 
 import numpy as np
 import pytest
+from skimage import data
 from skimage.io import imread, imsave
 
 from skgate._cli import main
@@ -304,3 +305,28 @@ def test_the_progress_bar_says_what_it_counts():
     stream = Terminal()
     Progress("denoise", stream=stream, unit="iterations")(3, 15)
     assert "3/15 iterations" in stream.getvalue()
+
+
+def test_colour_prior_and_its_network_from_the_command_line(tmp_path, capsys):
+    from skgate.models import load_network
+
+    prior_file, network_file = tmp_path / "colour.npz", tmp_path / "net.npz"
+    args = ["train-prior", "astronaut", "coffee", "-o", str(prior_file), "--colour"]
+    args += ["--n-patches", "2000", "--warm-up-patches", "500", "--n-components", "3"]
+    assert main([*args, "--patch-size", "4", "-q"]) == 0
+    prior = load_prior(prior_file)
+    assert prior.n_channels == 3 and prior.n_features_in_ == 48
+    assert main(["info", "--prior", str(prior_file), "--image", "coffee"]) == 0
+    out = capsys.readouterr().out
+    assert "3 zero-mean components over 4x4x3 patches" in out
+    assert "image coffee (400, 600, 3)" in out
+    args = ["train-gating", "astronaut", "-o", str(network_file), "--prior", str(prior_file)]
+    args += ["--n-filters", "5", "--n-batches", "2", "--batch-size", "500", "--max-iter", "10"]
+    assert main([*args, "--noise-levels", "0.01", "-q"]) == 0
+    assert load_network(network_file, prior=prior).filters_.shape == (5, 48)
+    noisy = tmp_path / "noisy.png"
+    imsave(noisy, data.astronaut()[:64, :64])
+    restored = tmp_path / "restored.png"
+    command = ["denoise", str(noisy), str(restored), "--prior", str(prior_file)]
+    assert main([*command, "--sigma", "10", "--network", str(network_file), "-q"]) == 0
+    assert imread(restored).shape == (64, 64, 3)
