@@ -21,7 +21,10 @@ Every default that skgate picks for its user is chosen with this script (see the
 Configurations are ``denoise_epll`` keyword arguments; ``betas_sigma2`` gives the penalties
 in units of ``1/sigma^2``, ``lam_scale`` multiplies the default ``lam`` (``64 / sigma^2``) and
 ``top_k`` re-scores the shipped network's ``top_k`` best components exactly,
-``prior_file`` restores with the prior of that model file, ``network_file`` gates with the
+``prior_file`` restores with the prior of that model file (a colour prior restores colour
+patches), ``luminance_guided`` (colour, grey prior) restores the luminance channel first and
+gates each chroma patch with the component its luminance patch got at the same iteration,
+``network_file`` gates with the
 network of that model file (for the shipped prior), ``flat_tail_rank`` gates with FEPLL's
 flat-tail approximation keeping that many eigenvectors, and ``clip`` (``[low, high]``, grey
 only) clips every intermediate estimate. A label holds no ``=``.
@@ -55,9 +58,10 @@ from _common import (
     write_table_json,
 )
 
-from skgate import EPLLRestorer, GaussianNoise, denoise_epll
+from skgate import EPLLRestorer, ExactGating, Gating, GaussianNoise, denoise_epll
 from skgate import _shipped as shipped
-from skgate._gating import FlatTailGating, NetworkGating
+from skgate._colour import _OPPONENT
+from skgate._gating import FlatTailGating, NetworkGating, make_gating
 from skgate.models import load_network, load_prior
 
 #: Named configurations (``denoise_epll`` keyword arguments).
@@ -70,6 +74,7 @@ CONFIGS = {
     "adapt 1": {"adapt": 1},
     "network adapt 1": {"gating": "network", "adapt": 1},
     "network+exact adapt 1": {"gating": "network+exact", "adapt": 1},
+    "luminance-guided": {"luminance_guided": True},
 }
 
 
@@ -81,6 +86,8 @@ def noisy_version(clean, index, sigma255):
 
 def run_skgate(kwargs, noisy, sigma, colour):
     kwargs = dict(kwargs)
+    if kwargs.pop("luminance_guided", False):
+        return luminance_guided(noisy, sigma, kwargs)
     if "betas_sigma2" in kwargs:
         kwargs["betas"] = np.asarray(kwargs.pop("betas_sigma2"), dtype=float) / sigma**2
     if "lam_scale" in kwargs:
@@ -106,6 +113,44 @@ def run_skgate(kwargs, noisy, sigma, colour):
         tables = shipped.tables_of(prior)
         kwargs["gating"] = NetworkGating(shipped.default_network(), tables, kwargs.pop("top_k"))
     return denoise_epll(noisy, sigma, channel_axis=-1 if colour else None, **kwargs)
+
+
+class _Recorded(Gating):
+    """Gates as ``gating`` and keeps every call's labels (``replay=False``), or gives back
+    the kept labels call by call (``replay=True``): the same grids in the same order."""
+
+    def __init__(self, gating):
+        self.gating, self.labels, self.replay, self.calls = gating, [], False, 0
+
+    def assign(self, patches, noise_var):
+        if not self.replay:
+            self.labels.append(self.gating.assign(patches, noise_var))
+            return self.labels[-1]
+        labels = self.labels[self.calls]
+        self.calls += 1
+        if len(labels) != len(patches):
+            raise RuntimeError("the chroma channel's grids differ from the luminance's")
+        return labels
+
+
+def luminance_guided(noisy, sigma, kwargs):
+    """Opponent channels restored with the grey prior, the chroma ones gated with the labels
+    of the luminance's patches (CBM3D's idea: group on luminance, share across channels)."""
+    opponent = _OPPONENT / np.linalg.norm(_OPPONENT, axis=1, keepdims=True)  # orthonormal
+    channels = noisy @ opponent.T
+    tables = shipped.tables_of(shipped.default_prior())
+    strategy = kwargs.pop("gating", "exact")
+    base = (
+        ExactGating(tables)
+        if strategy == "exact"
+        else make_gating(strategy, tables, shipped.default_network)
+    )
+    recorder = _Recorded(base)
+    out = np.empty_like(channels)
+    for c in range(3):
+        recorder.replay, recorder.calls = c > 0, 0
+        out[..., c] = denoise_epll(channels[..., c], sigma, gating=recorder, **kwargs)
+    return out @ opponent
 
 
 @functools.lru_cache(maxsize=4)

@@ -29,6 +29,7 @@ __all__ = [
     "load_default_network",
     "DEFAULT_PRIOR_FILE",
     "DEFAULT_COLOUR_PRIOR_FILE",
+    "DEFAULT_COLOUR_NETWORK_FILE",
     "DEFAULT_NETWORK_FILE",
     "ModelFileError",
 ]
@@ -42,6 +43,8 @@ DEFAULT_COLOUR_PRIOR_FILE = "gmm_8x8x3_200.npz"
 NETWORK_FORMAT = "skgate.GatingNetwork"
 NETWORK_FORMAT_VERSION = 1
 DEFAULT_NETWORK_FILE = "gating_8x8_200.npz"
+#: The shipped colour prior's gating network.
+DEFAULT_COLOUR_NETWORK_FILE = "gating_8x8x3_200.npz"
 
 
 _LARGEST_NETWORK_VALUE = 1e6
@@ -372,6 +375,11 @@ def load_prior(path):
 def default_colour_prior_path():
     """Path of the shipped colour prior file (8x8 RGB patches)."""
     return Path(str(resources.files(__name__).joinpath(DEFAULT_COLOUR_PRIOR_FILE)))
+
+
+def default_colour_network_path():
+    """Path of the shipped colour prior's gating network file."""
+    return Path(str(resources.files(__name__).joinpath(DEFAULT_COLOUR_NETWORK_FILE)))
 
 
 def default_prior_path():
