@@ -7,10 +7,11 @@ change without notice.
 
 from ._adaptation import adapt_prior
 from ._channel_stack import ChannelStack
-from ._functions import deblur_epll, denoise_epll, inpaint_epll
+from ._functions import deblur_epll, demosaic_epll, denoise_epll, inpaint_epll
 from ._gating import ExactGating, FlatTailGating, Gating, NetworkGating
 from ._kernels import gaussian_kernel, motion_kernel
 from ._likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
+from ._mosaic import BayerMosaic, bayer_mask
 from ._network import GatingNetwork
 from ._noise import estimate_noise_sigma
 from ._patches import aggregate_patches, extract_patches, patch_coverage, sample_patches
@@ -27,6 +28,7 @@ __all__ = [
     "denoise_epll",
     "deblur_epll",
     "inpaint_epll",
+    "demosaic_epll",
     "EPLLRestorer",
     "estimate_noise_sigma",
     # degradations (subclass Likelihood for your own)
@@ -35,6 +37,8 @@ __all__ = [
     "Blur",
     "Inpainting",
     "ChannelStack",
+    "BayerMosaic",
+    "bayer_mask",
     "gaussian_kernel",
     "motion_kernel",
     # priors and gating networks

@@ -7,6 +7,8 @@ splitting separates into one 2-D solve per channel. Images and observations here
 channels last; ``image_shape`` is the spatial ``(M, N)`` the patch grid covers.
 """
 
+import copy
+
 import numpy as np
 
 from ._likelihoods import Likelihood
@@ -108,8 +110,11 @@ class ChannelStack(Likelihood):
         )
 
     def _map(self, method, *args):
-        """The stack of every channel's ``method(*args)`` (another ChannelStack)."""
-        return ChannelStack(getattr(likelihood, method)(*args) for likelihood in self.likelihoods)
+        """A copy of this stack (of its class) holding every channel's ``method(*args)``."""
+        likelihoods = tuple(getattr(likelihood, method)(*args) for likelihood in self.likelihoods)
+        other = copy.copy(self)
+        ChannelStack.__init__(other, likelihoods)
+        return other
 
     def with_sigma(self, sigma):
         return self._map("with_sigma", sigma)

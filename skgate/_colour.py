@@ -13,8 +13,10 @@ import numpy as np
 
 from ._channel_stack import ChannelStack
 from ._epll import restore_observation
+from ._mosaic import BayerMosaic
+from ._shipped import has_default_network
 from ._units import Units, check_unit_sigma, infer_units
-from ._validation import as_float_image, check_channel_axis
+from ._validation import as_float_image, check_channel_axis, check_finite_values
 
 __all__ = ["restore_channels", "channel_units", "COLOUR_PRIOR_BY_DEFAULT"]
 
@@ -50,11 +52,18 @@ def channel_units(channels, likelihood, data_range=None):
     return infer_units(observed, stack.sigma, stack.constant_gain(), data_range)
 
 
-def _uses_colour_patches(core, n_channels):
-    """Whether an image of ``n_channels`` channels is restored with colour patches."""
-    if core.prior is None:
-        return n_channels == 3 and COLOUR_PRIOR_BY_DEFAULT
-    return core.n_channels > 1
+def _uses_colour_patches(core, n_channels, likelihood):
+    """Whether an image of ``n_channels`` channels is restored with colour patches: with a
+    colour prior; with the shipped models, always for demosaicing, else for three channels
+    and a named gating the shipped colour models serve (a user's gating network or strategy
+    is for the grey prior)."""
+    if core.prior is not None:
+        return core.n_channels > 1
+    if isinstance(likelihood, BayerMosaic):
+        return True
+    if n_channels != 3 or not COLOUR_PRIOR_BY_DEFAULT or not isinstance(core.gating, str):
+        return False
+    return not core.gating.startswith("network") or has_default_network(3)
 
 
 def restore_channels(
@@ -103,18 +112,24 @@ def restore_channels(
     if image.ndim != 3:
         raise ValueError(f"with channel_axis the image must be 3-D, got shape {image.shape}")
     check_channel_axis(image.ndim, channel_axis)
-    if x0 is not None or callback is not None:
-        raise ValueError("x0 and callback serve grey images; restore each channel on its own")
     channels = np.moveaxis(image, channel_axis, -1).astype(np.float64)
     if core.n_channels > 1 and channels.shape[-1] != core.n_channels:
         raise _wrong_channels(core.n_channels, image.shape, channel_axis)
+    colour_patches = _uses_colour_patches(core, channels.shape[-1], likelihood)
+    if callback is not None or (x0 is not None and not colour_patches):
+        raise ValueError(
+            "callback serves grey images, x0 grey images and colour patches (a colour "
+            "prior); restore each channel on its own"
+        )
     if units is None:
         units = channel_units(channels, likelihood, data_range)
     # The missing pixels of an inpainting observation may hold anything (NaN included).
     channels = np.nan_to_num(units.observation_to_unit(channels), nan=0.0)
     n_channels = channels.shape[-1]
-    if _uses_colour_patches(core, n_channels):
-        out = _restore_colour_patches(channels, likelihood, core, units, progress)
+    if colour_patches:
+        if x0 is not None:
+            x0 = _checked_start(x0, image.shape, channel_axis, units)
+        out = _restore_colour_patches(channels, likelihood, core, units, progress, x0)
         return np.moveaxis(out, -1, channel_axis).astype(dtype, copy=False)
     stack = channel_likelihoods(likelihood, n_channels)
     # The opponent space mixes the channels: only one degradation for all commutes with it.
@@ -161,11 +176,21 @@ def _wrong_channels(n_channels, shape, channel_axis):
     )
 
 
-def _restore_colour_patches(channels, likelihood, core, units, progress):
+def _checked_start(x0, shape, channel_axis, units):
+    """The user's starting image ``x0`` (the image's shape) with its channels last, in
+    [0, 1] units."""
+    x0 = as_float_image(np.asarray(x0), "x0")
+    if x0.shape != shape:
+        raise ValueError(f"x0 has shape {x0.shape}, the image {shape}")
+    check_finite_values(x0, "x0")
+    return units.image_to_unit(np.moveaxis(x0, channel_axis, -1).astype(np.float64))
+
+
+def _restore_colour_patches(channels, likelihood, core, units, progress, x0=None):
     """The restoration of ``channels`` (``(M, N, C)``, in [0, 1] units) with patches of all
-    channels, back in the image's units."""
+    channels, from ``x0`` (in those units) if given, back in the image's units."""
     stack = channel_likelihoods(likelihood, channels.shape[-1])
     stack = stack.with_sigma(check_unit_sigma(stack.sigma, units))
     core = replace(core, n_channels=channels.shape[-1])
-    out = core.restore_unit(channels, stack, units, progress=progress)
+    out = core.restore_unit(channels, stack, units, x0=x0, progress=progress)
     return units.image_from_unit(out)

@@ -7,6 +7,7 @@ import numpy as np
 
 from ._channel_stack import ChannelStack
 from ._likelihoods import Blur, GaussianNoise, Inpainting
+from ._mosaic import BayerMosaic
 
 _TESTED_LIKELIHOODS = (GaussianNoise, Blur, Inpainting)
 
@@ -24,7 +25,7 @@ def trusted_likelihood(likelihood):
     """Whether ``likelihood`` is one of this package's own (not a subclass): tested by the
     suite, so its results skip the contract checks; a stack of channels is trusted when
     every channel's likelihood is."""
-    if type(likelihood) is ChannelStack:
+    if type(likelihood) in (ChannelStack, BayerMosaic):
         return all(trusted_likelihood(channel) for channel in likelihood.likelihoods)
     return type(likelihood) in _TESTED_LIKELIHOODS
 

@@ -9,6 +9,7 @@ the validation table it was chosen on. The penalty schedules are the likelihoods
 (``Likelihood.default_betas``).
 """
 
+from ._channel_stack import ChannelStack
 from ._likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
 
 __all__ = ["DEFAULTS", "defaults_for"]
@@ -29,7 +30,10 @@ DEFAULTS = (
 
 def defaults_for(likelihood):
     """``{"stride": ..., "scales": ...}`` of the first row of :data:`DEFAULTS` that
-    ``likelihood`` is an instance of."""
+    ``likelihood`` is an instance of; a :class:`~skgate.ChannelStack` takes its first
+    channel's."""
+    if isinstance(likelihood, ChannelStack):
+        return defaults_for(likelihood.likelihoods[0])
     for kind, stride, scales, _ in DEFAULTS:
         if isinstance(likelihood, kind):
             return {"stride": stride, "scales": scales}

@@ -14,9 +14,10 @@ from ._channel_stack import ChannelStack
 from ._docstrings import shares_parameters
 from ._lazy import LazyInpainting, is_dask_array
 from ._likelihoods import Blur, GaussianNoise, Inpainting
+from ._mosaic import BayerMosaic
 from ._noise import estimate_noise_sigma
 from ._restorer import EPLLRestorer
-from ._validation import check_channel_axis
+from ._validation import as_float_image, check_channel_axis
 
 __all__ = ["denoise_epll", "deblur_epll", "inpaint_epll"]
 
@@ -290,6 +291,89 @@ def inpaint_epll(
     else:
         likelihood = _per_channel(lambda m: Inpainting(m, sigma), mask, channel_axis, "mask")
     return restorer.restore(image, likelihood, channel_axis=channel_axis, data_range=data_range)
+
+
+@shares_parameters(EPLLRestorer, EPLLRestorer.restore)
+def demosaic_epll(
+    raw,
+    pattern="RGGB",
+    *,
+    sigma=1e-3,
+    prior=None,
+    betas=None,
+    lam=None,
+    stride=None,
+    gating="exact",
+    tile_shape=None,
+    n_jobs=None,
+    data_range=None,
+):
+    """Demosaic a Bayer colour-filter-array image with EPLL and a colour patch prior.
+
+    The missing two colours of every pixel are filled in from the colour patches the
+    shipped colour prior knows (:class:`BayerMosaic`: inpainting with a mask per channel).
+    Stride 3, one scale and the penalties ``200 * 2^k``, k = 0..11 by default.
+
+    Parameters
+    ----------
+    raw : (M, N) array_like
+        The mosaic: one recorded value per pixel. Integers are converted as by
+        :func:`skimage.util.img_as_float`.
+    pattern : {"RGGB", "BGGR", "GRBG", "GBRG"}, default="RGGB"
+        The colours of the array's 2 x 2 cell, row by row, from the top-left pixel.
+    sigma : float, default=1e-3
+        Noise of the recorded values, in the units of ``raw`` (after conversion).
+    prior : GMMPatchPrior or None, default=None
+        A colour prior (``n_channels=3``); ``None`` is the shipped one
+        (``load_default_prior(colour=True)``).
+    .. parameters:: betas lam stride gating tile_shape n_jobs data_range
+
+    Returns
+    -------
+    rgb : (M, N, 3) ndarray
+        The colour image, channels last; float64, or float32 for float32 input.
+
+    See Also
+    --------
+    skgate.BayerMosaic
+    skgate.bayer_mask
+    skgate.inpaint_epll
+
+    References
+    ----------
+    .. [1] D. Zoran and Y. Weiss, "From learning models of natural image patches to whole
+       image restoration", ICCV 2011.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimage import data
+    >>> from skgate import BayerMosaic, demosaic_epll
+    >>> rgb = data.astronaut()[200:248, 200:248] / 255.0
+    >>> raw = BayerMosaic(rgb.shape[:2], "RGGB").raw(rgb)
+    >>> restored = demosaic_epll(raw, "RGGB")
+    >>> restored.shape
+    (48, 48, 3)
+    >>> bool(np.abs(restored - rgb).mean() < 0.03)
+    True
+    """
+    raw = as_float_image(np.asarray(raw), "raw")
+    if raw.ndim != 2:
+        raise ValueError(f"raw must be a 2-D mosaic, got shape {raw.shape}")
+    if prior is not None and getattr(prior, "n_channels", 1) != 3:
+        raise ValueError("demosaicing needs a colour prior (n_channels=3)")
+    mosaic = BayerMosaic(raw.shape, pattern, sigma)
+    restorer = EPLLRestorer(
+        prior,
+        betas=betas,
+        lam=lam,
+        stride=stride,
+        gating=gating,
+        tile_shape=tile_shape,
+        n_jobs=n_jobs,
+    )
+    observation = mosaic.observation(raw).astype(raw.dtype, copy=False)
+    return restorer.restore(observation, mosaic, channel_axis=-1, data_range=data_range)
 
 
 def _per_channel(make, values, channel_axis, name):

@@ -7,38 +7,48 @@ from functools import lru_cache, partial
 from ._gating import make_gating
 from ._tables import MixtureTables
 from .models import (
-    default_colour_prior_path,
+    default_colour_network_path,
     default_network_path,
     load_default_prior,
     load_network,
-    load_prior,
 )
 
-__all__ = ["default_prior", "default_network", "default_tables_and_gating", "tables_of"]
+__all__ = [
+    "default_prior",
+    "default_network",
+    "has_default_network",
+    "default_tables_and_gating",
+    "tables_of",
+]
 
 
 @lru_cache(maxsize=2)
 def default_prior(n_channels=1):
     """The shipped prior of patches with ``n_channels`` channels (1: grey, 3: colour),
     loaded once."""
-    if n_channels == 1:
-        return load_default_prior()
-    if n_channels == 3:
-        return load_prior(default_colour_prior_path())
+    if n_channels in (1, 3):
+        return load_default_prior(colour=n_channels == 3)
     raise ValueError(f"no shipped prior for patches of {n_channels} channels")
+
+
+def has_default_network(n_channels):
+    """Whether a gating network ships for the shipped prior of ``n_channels`` channels."""
+    return n_channels == 1 or default_colour_network_path().is_file()
 
 
 @lru_cache(maxsize=2)
 def default_network(n_channels=1):
     """The shipped gating network of the shipped prior of ``n_channels`` channels, loaded
     once, with that prior as its teacher."""
-    if n_channels != 1:
+    if n_channels == 1:
+        return load_network(default_network_path(), prior=default_prior())
+    if not has_default_network(n_channels):
         raise ValueError(
-            "no gating network ships for the colour prior yet: use gating='exact' (or "
+            "no gating network ships for the colour prior: use gating='exact' (or "
             "'flat-tail') with it, or restore the channels one by one with the grey prior "
             "(prior=skgate.load_default_prior())"
         )
-    return load_network(default_network_path(), prior=default_prior())
+    return load_network(default_colour_network_path(), prior=default_prior(n_channels))
 
 
 @lru_cache(maxsize=8)

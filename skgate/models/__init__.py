@@ -387,12 +387,19 @@ def default_prior_path():
     return Path(str(resources.files(__name__).joinpath(DEFAULT_PRIOR_FILE)))
 
 
-def load_default_prior():
+def load_default_prior(colour=False):
     """The shipped prior: 200 zero-mean components over DC-removed 8x8 patches.
 
     Trained on 8x8 patches of the 200 BSDS300 training images (grey, [0, 1]) with
     ``scripts/train_default_models.py``; its ``metadata_`` attribute says how (patches,
     iterations, time, held-out log-likelihood).
+
+    Parameters
+    ----------
+    colour : bool, default=False
+        The shipped colour prior instead: 200 components over 8x8 RGB patches
+        (``n_channels=3``, each channel's mean removed), trained on the same photographs in
+        colour.
 
     Returns
     -------
@@ -411,8 +418,10 @@ def load_default_prior():
     >>> prior = load_default_prior()
     >>> prior.n_components, prior.patch_size, prior.covariances_.shape
     (200, 8, (200, 64, 64))
+    >>> load_default_prior(colour=True).n_channels
+    3
     """
-    return load_prior(default_prior_path())
+    return load_prior(default_colour_prior_path() if colour else default_prior_path())
 
 
 def save_network(network, path, metadata=None):
