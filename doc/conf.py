@@ -133,6 +133,7 @@ gallery_thumbnail_panels = {
     "plot_1_deblur": (3, 3),
     "plot_2_inpaint": (3, 3),
     "plot_3_custom_likelihood": (3, 3),
+    "plot_4_demosaic": (4, 4),
     "plot_3_own_network": (1, 3),
     "plot_2_component_maps": (2, 3),
 }
