@@ -24,6 +24,8 @@ in units of ``1/sigma^2``, ``lam_scale`` multiplies the default ``lam`` (``64 / 
 ``prior_file`` restores with the prior of that model file (a colour prior restores colour
 patches), ``luminance_guided`` (colour, grey prior) restores the luminance channel first and
 gates each chroma patch with the component its luminance patch got at the same iteration,
+``colour_hybrid`` takes the luminance of the default (grey prior) restoration and the chroma
+of the colour prior's,
 ``network_file`` gates with the
 network of that model file (for the shipped prior), ``flat_tail_rank`` gates with FEPLL's
 flat-tail approximation keeping that many eigenvectors, and ``clip`` (``[low, high]``, grey
@@ -75,6 +77,7 @@ CONFIGS = {
     "network adapt 1": {"gating": "network", "adapt": 1},
     "network+exact adapt 1": {"gating": "network+exact", "adapt": 1},
     "luminance-guided": {"luminance_guided": True},
+    "colour hybrid": {"colour_hybrid": True},
 }
 
 
@@ -88,6 +91,8 @@ def run_skgate(kwargs, noisy, sigma, colour):
     kwargs = dict(kwargs)
     if kwargs.pop("luminance_guided", False):
         return luminance_guided(noisy, sigma, kwargs)
+    if kwargs.pop("colour_hybrid", False):
+        return colour_hybrid(noisy, sigma, kwargs)
     if "betas_sigma2" in kwargs:
         kwargs["betas"] = np.asarray(kwargs.pop("betas_sigma2"), dtype=float) / sigma**2
     if "lam_scale" in kwargs:
@@ -151,6 +156,17 @@ def luminance_guided(noisy, sigma, kwargs):
         recorder.replay, recorder.calls = c > 0, 0
         out[..., c] = denoise_epll(channels[..., c], sigma, gating=recorder, **kwargs)
     return out @ opponent
+
+
+def colour_hybrid(noisy, sigma, kwargs):
+    """The luminance of the grey prior's restoration (channel by channel) with the chroma of
+    the shipped colour prior's, in an orthonormal opponent basis."""
+    opponent = _OPPONENT / np.linalg.norm(_OPPONENT, axis=1, keepdims=True)
+    grey = denoise_epll(noisy, sigma, channel_axis=-1, **kwargs) @ opponent.T
+    colour_prior = shipped.default_prior(3)
+    colour = denoise_epll(noisy, sigma, channel_axis=-1, prior=colour_prior, **kwargs)
+    colour = colour @ opponent.T
+    return np.concatenate([grey[..., :1], colour[..., 1:]], axis=-1) @ opponent
 
 
 @functools.lru_cache(maxsize=4)

@@ -18,6 +18,7 @@ from skgate import (
     deblur_epll,
     denoise_epll,
     inpaint_epll,
+    load_default_prior,
     sample_patches,
 )
 from skgate._contracts import trusted_likelihood
@@ -287,3 +288,27 @@ def test_a_kernel_per_channel(prior, colour_prior, rocket):
     np.testing.assert_allclose(np.moveaxis(first, 0, -1), sharp, atol=1e-6)
     with pytest.raises(ValueError, match="pass channel_axis"):
         deblur_epll(blurred[..., 0], kernels, 0.01)
+
+
+def test_the_shipped_colour_prior_as_the_default_when_switched_on(
+    prior, rocket, noisy_version, monkeypatch
+):
+    noisy = noisy_version(rocket[:40, :40], 0.1)
+    options = {"stride": 4, "scales": 1, "betas": [100.0, 400.0]}
+    colour = load_default_prior(colour=True)
+    monkeypatch.setattr("skgate._colour.COLOUR_PRIOR_BY_DEFAULT", True)
+    default = denoise_epll(noisy, 0.1, channel_axis=-1, **options)
+    np.testing.assert_array_equal(
+        default, denoise_epll(noisy, 0.1, channel_axis=-1, prior=colour, **options)
+    )
+    # no colour network ships: the network gates the grey prior, channel by channel
+    network = denoise_epll(noisy, 0.1, channel_axis=-1, gating="network", **options)
+    np.testing.assert_array_equal(
+        network,
+        denoise_epll(noisy, 0.1, channel_axis=-1, gating="network", prior=prior, **options),
+    )
+    # two channels keep the grey prior
+    two = denoise_epll(noisy[..., :2], 0.1, channel_axis=-1, **options)
+    np.testing.assert_array_equal(
+        two, denoise_epll(noisy[..., :2], 0.1, channel_axis=-1, prior=prior, **options)
+    )
