@@ -25,8 +25,8 @@ __all__ = ["restore_channels", "channel_units", "COLOUR_PRIOR_BY_DEFAULT"]
 #: colour with CBM3D (doc/validation.rst, "Colour patches"): the colour prior lost 0.08 dB
 #: at sigma 25 and 0.06 at 50 to the grey prior per opponent channel (better chroma, worse
 #: luminance), in about 2.5 times the time; taking the grey prior's luminance and the colour
-#: prior's chroma gained 0.03 dB for 3.5 times the time. Gating the chroma patches with their
-#: luminance patch's component lost 2.5 dB.
+#: prior's chroma gained 0.02-0.03 dB for 4 times the time. Gating the chroma patches with
+#: their luminance patch's component lost 1.7-2.6 dB.
 COLOUR_PRIOR_BY_DEFAULT = False
 
 # Opponent colour transform (as in CBM3D): luminance and two chroma axes. The rows are
