@@ -168,7 +168,7 @@ class BayerMosaic(ChannelStack):
         Returns
         -------
         betas : ndarray
-            ``200 * 2^k``, k = 0..11 (chosen on the validation photographs and McMaster,
-            :doc:`/validation_tasks`).
+            ``200 * 2^k``, k = 0..11 (chosen on McMaster images, confirmed on McMaster and
+            the validation photographs: :doc:`/validation_tasks`).
         """
         return DEMOSAIC_BETAS.copy()

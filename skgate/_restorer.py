@@ -29,7 +29,9 @@ class EPLLRestorer(BaseEstimator):
     Parameters
     ----------
     prior : GMMPatchPrior or None, default=None
-        A fitted prior; ``None`` uses the shipped default (:func:`skgate.load_default_prior`).
+        A fitted prior; ``None`` uses the shipped default (:func:`skgate.load_default_prior`;
+        the colour one for demosaicing). A colour prior (``n_channels=3``) restores colour
+        images (``channel_axis``) with patches of all three channels.
     betas : sequence of float or None, default=None
         Penalties of the splitting, one iteration each, in the image's units (they weigh
         squared differences of its values: for floats in 0..255, values tuned on [0, 1]
@@ -212,10 +214,12 @@ default="exact"
             The degradation model, its ``sigma`` in the units of ``image`` (shared by every
             channel).
         channel_axis : int or None, default=None
-            Axis of colour channels: three channels are restored in an opponent colour space
-            (luminance and two chroma channels), other counts one by one.
-        x0 : (M, N) array_like or None
-            Starting estimate of a grey image; ``None`` takes
+            Axis of colour channels: with a colour prior (``n_channels=3``) the patches hold
+            all three channels; with a grey prior three channels are restored in an opponent
+            colour space (luminance and two chroma channels), other counts one by one.
+        x0 : array_like or None
+            Starting estimate, the shape of the restored image: of a grey image, or of a
+            colour one restored with colour patches; ``None`` takes
             ``likelihood.initial_estimate(y)``.
         callback : callable or None
             Called as ``callback(iteration, beta, x)`` after every image step (untiled grey
