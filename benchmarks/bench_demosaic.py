@@ -11,13 +11,15 @@ benchmark dependency: ``pip install colour-demosaicing``). With noise, "Menon + 
 denoises Menon's result with ``bm3d.bm3d_rgb`` at the true sigma.
 
 Configurations are ``demosaic_epll`` keyword arguments (``--config 'label={...}'``);
-``betas_ratio`` ``[b0, r, k]`` gives the penalties ``b0 * r^j``, j < k.
+``betas_ratio`` ``[b0, r, k]`` gives the penalties ``b0 * r^j``, j < k; ``prior_file``
+restores with the colour prior of that model file.
 
     python benchmarks/bench_demosaic.py [--folder ../shared/data/mcmaster18] [--images 18]
         [--sigmas 0] [--config 'label={"stride": 2}'] [--json doc/_data/demosaic.json]
 """
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
@@ -35,6 +37,7 @@ from _common import (
 )
 
 from skgate import BayerMosaic, demosaic_epll
+from skgate.models import load_prior
 
 
 def cpsnr(clean, estimate, border):
@@ -58,8 +61,15 @@ def references():
     }
 
 
+@functools.lru_cache(maxsize=2)
+def _prior_from(path):
+    return load_prior(path)
+
+
 def run_skgate(kwargs, raw, pattern, sigma):
     kwargs = dict(kwargs)
+    if "prior_file" in kwargs:
+        kwargs["prior"] = _prior_from(kwargs.pop("prior_file"))
     if "betas_ratio" in kwargs:
         b0, ratio, steps = kwargs.pop("betas_ratio")
         kwargs["betas"] = b0 * ratio ** np.arange(steps)
