@@ -4,6 +4,7 @@ Scripts in this folder run with it on ``sys.path`` (``python benchmarks/bench_*.
 import this module as ``_common``.
 """
 
+import functools
 import json
 import os
 import sys
@@ -129,6 +130,14 @@ def quality(clean, estimate, colour=False):
     estimate = np.clip(estimate, 0, 1)
     ssim = structural_similarity(clean, estimate, data_range=1, channel_axis=-1 if colour else None)
     return psnr(clean, estimate), ssim
+
+
+@functools.lru_cache(maxsize=4)
+def cached_prior(path):
+    """The prior of a model file, read once per process (configurations name it by path)."""
+    from skgate.models import load_prior
+
+    return load_prior(path)
 
 
 def labelled_configs(items):

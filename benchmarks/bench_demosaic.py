@@ -19,7 +19,6 @@ restores with the colour prior of that model file.
 """
 
 import argparse
-import functools
 import sys
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy as np
 from _common import (
     DATA,
     NOISE_SEED,
+    cached_prior,
     image_files,
     import_bm3d,
     labelled_configs,
@@ -37,7 +37,6 @@ from _common import (
 )
 
 from skgate import BayerMosaic, demosaic_epll
-from skgate.models import load_prior
 
 
 def cpsnr(clean, estimate, border):
@@ -61,15 +60,10 @@ def references():
     }
 
 
-@functools.lru_cache(maxsize=2)
-def _prior_from(path):
-    return load_prior(path)
-
-
 def run_skgate(kwargs, raw, pattern, sigma):
     kwargs = dict(kwargs)
     if "prior_file" in kwargs:
-        kwargs["prior"] = _prior_from(kwargs.pop("prior_file"))
+        kwargs["prior"] = cached_prior(kwargs.pop("prior_file"))
     if "betas_ratio" in kwargs:
         b0, ratio, steps = kwargs.pop("betas_ratio")
         kwargs["betas"] = b0 * ratio ** np.arange(steps)

@@ -50,6 +50,7 @@ import numpy as np
 from _common import (
     DATA,
     NOISE_SEED,
+    cached_prior,
     image_files,
     import_bm3d,
     labelled_configs,
@@ -64,7 +65,7 @@ from skgate import EPLLRestorer, ExactGating, Gating, GaussianNoise, denoise_epl
 from skgate import _shipped as shipped
 from skgate._colour import _OPPONENT
 from skgate._gating import FlatTailGating, NetworkGating, make_gating
-from skgate.models import load_network, load_prior
+from skgate.models import load_network
 
 #: Named configurations (``denoise_epll`` keyword arguments).
 CONFIGS = {
@@ -98,7 +99,7 @@ def run_skgate(kwargs, noisy, sigma, colour):
     if "lam_scale" in kwargs:
         kwargs["lam"] = kwargs.pop("lam_scale") * 64 / sigma**2
     if "prior_file" in kwargs:
-        kwargs["prior"] = _prior_from(kwargs.pop("prior_file"))
+        kwargs["prior"] = cached_prior(kwargs.pop("prior_file"))
     if "network_file" in kwargs:
         # A gating network for the shipped prior, e.g. one trained by a script.
         kwargs["gating"] = _network_from(kwargs.pop("network_file"))
@@ -167,11 +168,6 @@ def colour_hybrid(noisy, sigma, kwargs):
     colour = denoise_epll(noisy, sigma, channel_axis=-1, prior=colour_prior, **kwargs)
     colour = colour @ opponent.T
     return np.concatenate([grey[..., :1], colour[..., 1:]], axis=-1) @ opponent
-
-
-@functools.lru_cache(maxsize=4)
-def _prior_from(path):
-    return load_prior(path)
 
 
 @functools.lru_cache(maxsize=4)

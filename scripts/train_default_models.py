@@ -173,6 +173,23 @@ def refine_default_prior(args):
 FILTER_NOISE = (25 / 255) ** 2
 
 
+def fit_network(prior, X, n_batches):
+    """A network trained as the paper's: 100 filters, ``n_batches`` minibatches of 10,000 of
+    the patches ``X`` noised at sigma 25, 100 L-BFGS iterations each, then one output layer
+    per noise level of ``NETWORK_NOISE_LEVELS``."""
+    return GatingNetwork(
+        prior,
+        n_filters=100,
+        noise_levels=NETWORK_NOISE_LEVELS,
+        filter_noise=FILTER_NOISE,
+        batch_size=10_000,
+        n_batches=n_batches,
+        max_iter=100,
+        random_state=100,
+        verbose=1,
+    ).fit(X)
+
+
 def train_default_network(args):
     """As the paper trains its networks: 500 minibatches of 10,000 patches noised at
     sigma 25, 100 L-BFGS iterations each (the filters converge: the last 50 minibatches'
@@ -181,17 +198,7 @@ def train_default_network(args):
     prior = load_default_prior()
     tic = time.perf_counter()
     X = sample_patches(image_files(args.train), 1_000_000, 8, random_state=5)
-    network = GatingNetwork(
-        prior,
-        n_filters=100,
-        noise_levels=NETWORK_NOISE_LEVELS,
-        filter_noise=FILTER_NOISE,
-        batch_size=10_000,
-        n_batches=args.network_batches,
-        max_iter=100,
-        random_state=100,
-        verbose=1,
-    ).fit(X)
+    network = fit_network(prior, X, args.network_batches)
     minutes = (time.perf_counter() - tic) / 60
     held_out = sample_patches(image_files(args.held_out), 20_000, 8, random_state=1)
     curve = np.asarray(network.loss_curve_)
@@ -219,17 +226,7 @@ def train_colour_network(args):
     prior = load_prior(Path(args.out) / DEFAULT_COLOUR_PRIOR_FILE)
     tic = time.perf_counter()
     X = sample_patches(image_files(args.train), 1_000_000, 8, random_state=5, colour=True)
-    network = GatingNetwork(
-        prior,
-        n_filters=100,
-        noise_levels=NETWORK_NOISE_LEVELS,
-        filter_noise=FILTER_NOISE,
-        batch_size=10_000,
-        n_batches=args.colour_network_batches,
-        max_iter=100,
-        random_state=100,
-        verbose=1,
-    ).fit(X)
+    network = fit_network(prior, X, args.colour_network_batches)
     minutes = (time.perf_counter() - tic) / 60
     validation = sample_patches(
         image_files(args.validation), 20_000, 8, random_state=1, colour=True

@@ -27,7 +27,7 @@ from ._linalg import label_blocks, scaled_gram
 from ._patches import PatchGrid
 from ._prior import GMMPatchPrior
 from ._tables import MixtureTables
-from ._validation import check_finite_values, check_image_2d
+from ._validation import check_channels_image, check_image_2d
 
 __all__ = ["adapt_prior"]
 
@@ -116,14 +116,7 @@ def adapt_prior(
     if C == 1:
         image = check_image_2d(image, name="image")
     else:
-        image = np.asarray(image, dtype=np.float64)
-        if image.ndim != 3 or image.shape[-1] != C:
-            raise ValueError(
-                f"image must have shape (M, N, {C}) for a prior over {C} channels, "
-                f"got {image.shape}"
-            )
-        check_image_2d(image[..., 0], name="image")
-        check_finite_values(image, "image")
+        image = check_channels_image(image, C, f"for a prior over {C} channels")
     p = prior.patch_size
     if image.shape[0] < p or image.shape[1] < p:
         raise ValueError(f"image of shape {image.shape} is smaller than the {p}x{p} patches")

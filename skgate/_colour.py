@@ -18,7 +18,7 @@ from ._shipped import has_default_network
 from ._units import Units, check_unit_sigma, infer_units
 from ._validation import as_float_image, check_channel_axis, check_finite_values
 
-__all__ = ["restore_channels", "channel_units", "COLOUR_PRIOR_BY_DEFAULT"]
+__all__ = ["restore_channels", "COLOUR_PRIOR_BY_DEFAULT"]
 
 #: Whether three-channel images use the shipped colour prior when no prior is given (else
 #: the grey prior channel by channel). Measured on the first 10 validation photographs in
@@ -47,14 +47,6 @@ def channel_likelihoods(likelihood, n_channels):
             )
         return likelihood
     return ChannelStack([likelihood] * n_channels)
-
-
-def channel_units(channels, likelihood, data_range=None):
-    """The ``Units`` of a ``(M, N, C)`` image seen through
-    ``likelihood``: one data range for all channels, so that the colour balance stays."""
-    stack = channel_likelihoods(likelihood, channels.shape[-1])
-    observed = stack.observed_values(stack.check_observation(channels))
-    return infer_units(observed, stack.sigma, stack.constant_gain(), data_range)
 
 
 def _uses_colour_patches(core, n_channels, likelihood):
@@ -126,17 +118,20 @@ def restore_channels(
             "callback serves grey images, x0 grey images and colour patches (a colour "
             "prior); restore each channel on its own"
         )
-    if units is None:
-        units = channel_units(channels, likelihood, data_range)
+    # Checked once for every path, a dask chunk's (given its image's units) included.
+    stack = channel_likelihoods(likelihood, channels.shape[-1])
+    channels = stack.check_observation(channels)
+    if units is None:  # one data range for all channels, so that the colour balance stays
+        observed = stack.observed_values(channels)
+        units = infer_units(observed, stack.sigma, stack.constant_gain(), data_range)
     # The missing pixels of an inpainting observation may hold anything (NaN included).
     channels = np.nan_to_num(units.observation_to_unit(channels), nan=0.0)
     n_channels = channels.shape[-1]
     if colour_patches:
         if x0 is not None:
             x0 = _checked_start(x0, image.shape, channel_axis, units)
-        out = _restore_colour_patches(channels, likelihood, core, units, progress, x0)
+        out = _restore_colour_patches(channels, stack, core, units, progress, x0)
         return np.moveaxis(out, -1, channel_axis).astype(dtype, copy=False)
-    stack = channel_likelihoods(likelihood, n_channels)
     # The opponent space mixes the channels: only one degradation for all commutes with it.
     opponent = n_channels == 3 and stack.is_uniform
     if opponent:
@@ -191,10 +186,10 @@ def _checked_start(x0, shape, channel_axis, units):
     return units.image_to_unit(np.moveaxis(x0, channel_axis, -1).astype(np.float64))
 
 
-def _restore_colour_patches(channels, likelihood, core, units, progress, x0=None):
-    """The restoration of ``channels`` (``(M, N, C)``, in [0, 1] units) with patches of all
-    channels, from ``x0`` (in those units) if given, back in the image's units."""
-    stack = channel_likelihoods(likelihood, channels.shape[-1])
+def _restore_colour_patches(channels, stack, core, units, progress, x0=None):
+    """The restoration of ``channels`` (``(M, N, C)``, in [0, 1] units) seen through
+    ``stack`` with patches of all channels, from ``x0`` (in those units) if given, back in
+    the image's units."""
     stack = stack.with_sigma(check_unit_sigma(stack.sigma, units))
     core = replace(core, n_channels=channels.shape[-1])
     out = core.restore_unit(channels, stack, units, x0=x0, progress=progress)

@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 
 from ._docstrings import shares_parameters
 from ._validation import (
+    check_channels_image,
     check_fits_in_memory,
     check_float_dtype,
     check_image_2d,
@@ -389,14 +390,8 @@ def load_grey_image(source):
 def load_colour_image(source):
     """Read an image file (or take an array) as an ``(M, N, 3)`` float RGB image (values as
     :func:`skimage.util.img_as_float` gives them); an alpha channel is dropped."""
-    from skimage.util import img_as_float
-
     image, name = _read_source(source)
-    if image.ndim != 3 or image.shape[-1] != 3:
-        raise ValueError(f"{name} must be colour (M, N, 3), got shape {image.shape}")
-    image = img_as_float(image) if image.dtype.kind in "biu" else image.astype(np.float64)
-    check_image_2d(image[..., 0], name=name)  # finite values, at least 2-D extent
-    return image
+    return check_channels_image(image, 3, "colour", name=name)
 
 
 def _read_source(source):

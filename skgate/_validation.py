@@ -110,6 +110,19 @@ def check_image_2d(image, name="image", min_shape=None, finite=True):
     return arr
 
 
+def check_channels_image(image, n_channels, what, name="image"):
+    """Validate a real, finite ``(M, N, n_channels)`` image (channels last; ``what`` says
+    why in the message) and return it as a float array, converted as
+    :func:`check_image_2d` converts grey ones."""
+    arr = _as_array(image, name)
+    if arr.ndim != 3 or arr.shape[-1] != n_channels or min(arr.shape[:2]) < 1:
+        raise ValueError(
+            f"{name} must have shape (M, N, {n_channels}) ({what}), got shape {arr.shape}"
+        )
+    arr = as_float_image(arr, name)
+    return check_finite_values(arr, name)
+
+
 def check_channel_axis(ndim, channel_axis):
     """Raise unless ``channel_axis`` (not None) is an integer axis of a 3-D image (``ndim``
     is the image's)."""
