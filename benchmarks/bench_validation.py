@@ -26,7 +26,8 @@ patches), ``luminance_guided`` (colour, grey prior) restores the luminance chann
 gates each chroma patch with the component its luminance patch got at the same iteration,
 ``colour_hybrid`` takes the luminance of the default (grey prior) restoration and the chroma
 of the colour prior's,
-``network_file`` gates with the
+``local_window`` and ``local_relevance`` run the second stage with
+:class:`~skgate.LocalStatistics` of that window and relevance, ``network_file`` gates with the
 network of that model file (for the shipped prior), ``flat_tail_rank`` gates with FEPLL's
 flat-tail approximation keeping that many eigenvectors, and ``clip`` (``[low, high]``, grey
 only) clips every intermediate estimate. A label holds no ``=``.
@@ -61,7 +62,14 @@ from _common import (
     write_table_json,
 )
 
-from skgate import EPLLRestorer, ExactGating, Gating, GaussianNoise, denoise_epll
+from skgate import (
+    EPLLRestorer,
+    ExactGating,
+    Gating,
+    GaussianNoise,
+    LocalStatistics,
+    denoise_epll,
+)
 from skgate import _shipped as shipped
 from skgate._colour import _OPPONENT
 from skgate._gating import FlatTailGating, NetworkGating, make_gating
@@ -79,6 +87,8 @@ CONFIGS = {
     "network+exact adapt 1": {"gating": "network+exact", "adapt": 1},
     "luminance-guided": {"luminance_guided": True},
     "colour hybrid": {"colour_hybrid": True},
+    "local": {"second_stage": "local"},
+    "network local": {"gating": "network", "second_stage": "local"},
 }
 
 
@@ -100,6 +110,10 @@ def run_skgate(kwargs, noisy, sigma, colour):
         kwargs["lam"] = kwargs.pop("lam_scale") * 64 / sigma**2
     if "prior_file" in kwargs:
         kwargs["prior"] = cached_prior(kwargs.pop("prior_file"))
+    if "local_window" in kwargs or "local_relevance" in kwargs:
+        stage = {"window": kwargs.pop("local_window", 64)}
+        stage["relevance"] = kwargs.pop("local_relevance", 16.0)
+        kwargs["second_stage"] = LocalStatistics(**stage)
     if "network_file" in kwargs:
         # A gating network for the shipped prior, e.g. one trained by a script.
         kwargs["gating"] = _network_from(kwargs.pop("network_file"))

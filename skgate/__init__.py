@@ -11,6 +11,7 @@ from ._functions import deblur_epll, demosaic_epll, denoise_epll, inpaint_epll
 from ._gating import ExactGating, FlatTailGating, Gating, NetworkGating
 from ._kernels import gaussian_kernel, motion_kernel
 from ._likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
+from ._local import LocalStatistics
 from ._mosaic import BayerMosaic, bayer_mask
 from ._network import GatingNetwork
 from ._noise import estimate_noise_sigma
@@ -31,6 +32,7 @@ __all__ = [
     "demosaic_epll",
     "EPLLRestorer",
     "estimate_noise_sigma",
+    "LocalStatistics",
     # degradations (subclass Likelihood for your own)
     "Likelihood",
     "GaussianNoise",

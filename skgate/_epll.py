@@ -33,11 +33,18 @@ from ._contracts import (
     trusted_likelihood,
 )
 from ._gating import make_gating, trusted_gating
+from ._local import BETA_FACTORS, LABEL_NOISE_FACTOR, LocalGroups
 from ._multiscale import downsample, fuse, fusion_weight
 from ._patches import PatchGrid, shifted_offset
 from ._shipped import default_network, default_prior, default_tables_and_gating, tables_of
 from ._tables import MixtureTables
-from ._tiles import TileLayout, context_margin, enlarged_tile_shape, restore_in_tiles
+from ._tiles import (
+    MIN_CORE_PER_MARGIN,
+    TileLayout,
+    context_margin,
+    enlarged_tile_shape,
+    restore_in_tiles,
+)
 from ._units import check_unit_sigma, infer_units
 from ._validation import check_finite_values, check_image_2d
 from ._warnings import warn
@@ -47,6 +54,11 @@ __all__ = ["EPLL", "restore_observation", "checked_observation"]
 # Tiled restoration stops paying when the tiles' windows (cores and margins) add up to more
 # than this many images: the image is then restored in one piece.
 _MOST_TILED_AREA = 3
+
+# Memory the second stage's groups may take at once (bytes), and the groups a window of
+# 64 pixels holds at most in practice (37 on average on the tuning photographs, grey).
+_STAGE_MEMORY = 512 * 2**20
+_GROUPS_PER_WINDOW = 64
 
 
 def _warn_if_sigma_exceeds_the_image(sigma, y):
@@ -166,6 +178,7 @@ class EPLL:
     adapt_strength: float
     scales: int
     fusion_weight: float | None
+    second_stage: object
 
     @property
     def patch_size(self):
@@ -209,6 +222,7 @@ class EPLL:
                 raise ValueError(f"x0 has shape {x.shape}, the restored image {image_shape}")
         if layout is not None and callback is not None:
             raise ValueError("callback is only called in untiled restoration; use progress")
+        progress, stage_progress = self._phased_progress(progress, shape, likelihood, p)
         # The coarse scales first: a bad likelihood fails before the long fine restoration,
         # and progress reaches its end with the last (fine) iteration.
         coarse = self._restore_coarse(y, likelihood, p, units)
@@ -226,6 +240,11 @@ class EPLL:
             x = fuse(x, coarse, weight)
             if settings.clip is not None:  # the fused image too, not only each scale's
                 x = np.clip(x, *settings.clip)
+        if self.second_stage is not None:
+            done = (
+                len(layout) if layout is not None else len(settings.betas) * (settings.passes + 1)
+            )
+            x = self._second_stage(y, likelihood, x, settings, done, callback, stage_progress)
         if not np.all(np.isfinite(x)):  # every step is checked; this is the last guard
             raise FloatingPointError("the restoration produced NaN or infinite values")
         return x
@@ -266,11 +285,60 @@ class EPLL:
             raise ValueError(f"scales={self.scales}: {error}") from None
         if min(y.shape) // 2 < patch_size:
             return None
-        coarser = replace(self, scales=self.scales - 1)
+        # The second stage refines the fused result only: the coarse scales' are unrefined.
+        coarser = replace(self, scales=self.scales - 1, second_stage=None)
         return coarser.restore_unit(downsample(y), coarse_likelihood, units, warn=False)
 
-    def _tile_layout(self, shape, likelihood, patch_size):
-        tile_shape = self.tile_shape
+    def _phased_progress(self, progress, shape, likelihood, patch_size):
+        """``progress`` for the first pass and for the second stage: one count from the
+        first pass's first step (iteration or tile) to the stage's last."""
+        if progress is None or self.second_stage is None:
+            return progress, None
+        layout = self._stage_layout(shape, likelihood, patch_size)
+        extra = len(BETA_FACTORS) if layout is None else len(layout)
+        state = {}
+
+        def first(done, total):
+            state["total"] = total
+            progress(done, total + extra)
+
+        def stage(done, total):
+            progress(state["total"] + done, state["total"] + total)
+
+        return first, stage
+
+    def _second_stage(self, y, likelihood, x, settings, done, callback, progress):
+        """The local-statistics stage from the basic estimate ``x`` (``done``: the first
+        pass's iterations, for the callback's numbering), tiled when its groups would
+        not fit in memory at once."""
+        layout = self._stage_layout(x.shape[:2], likelihood, self.patch_size)
+        refine = partial(_refine, settings=settings, stage=self.second_stage)
+        if layout is None:
+            return refine(y, likelihood, x, callback=callback, progress=progress, first=done)
+        return restore_in_tiles(refine, y, likelihood, x, layout, self.n_jobs, progress)
+
+    def _stage_layout(self, shape, likelihood, patch_size):
+        """The first pass's tiles, or tiles of a size whose groups fit
+        :data:`_STAGE_MEMORY` when the image is larger, or None."""
+        layout = self._tile_layout(shape, likelihood, patch_size)
+        if layout is not None:
+            return layout
+        window = self.second_stage.window
+        n_dims = self.n_channels * patch_size**2
+        # Per window: the groups' float64 scatter, covariance and eigenvectors.
+        per_window = _GROUPS_PER_WINDOW * 3 * 8 * n_dims**2
+        side = window * max(1, int(np.sqrt(_STAGE_MEMORY / per_window)))
+        if shape[0] * shape[1] <= side * side:
+            return None
+        # Cores of at least MIN_CORE_PER_MARGIN margins: never the warning about small tiles.
+        margin = context_margin(self.tile_margin, likelihood, patch_size)
+        side = max(side, MIN_CORE_PER_MARGIN * (-(-margin // self.stride) * self.stride))
+        return self._tile_layout(shape, likelihood, patch_size, tile_shape=side)
+
+    def _tile_layout(self, shape, likelihood, patch_size, tile_shape=None):
+        """The first pass's tiles (or tiles of ``tile_shape``), or None untiled."""
+        if tile_shape is None:
+            tile_shape = self.tile_shape
         if tile_shape is None:
             if effective_n_jobs(self.n_jobs) == 1:
                 return None
@@ -339,27 +407,15 @@ def _iterate(y, likelihood, x, settings, callback=None, progress=None, resolved=
 
 def _one_pass(y, likelihood, x, settings, p, tables, gating, first, callback, progress, total):
     """One run of the schedule; ``first`` numbers its iterations after earlier passes."""
-    stride, clip = settings.stride, settings.clip
-    trusted, y_shape = trusted_likelihood(likelihood), x.shape
+    stride = settings.stride
     for step, beta in enumerate(settings.betas):
         iteration = first + step
         grid = PatchGrid(
             x.shape[:2], p, stride, shifted_offset(stride, iteration), tables.n_channels
         )
-        patch_sum = _estimate_patches(x, grid, gating, tables, 1.0 / beta, settings.max_patches)
-        # As in Zoran & Weiss's code, the patch term pulls every pixel towards the average
-        # of its patch estimates with the weight of p^2 patches, wherever it lies: with the
-        # true per-pixel count, border pixels (covered by few patches) leaned on the noisy
-        # observation and measured worse on Set12. The weight does not depend on the stride
-        # either.
-        coverage = grid.coverage()
-        average = patch_sum / (coverage if x.ndim == 2 else coverage[..., None])
-        weight = np.full(x.shape, float(p * p))
-        x = likelihood.solve(y, average * weight, weight, settings.lam, beta, x0=x)
-        if not trusted:  # a user's image step: checked before the next iteration reads it
-            x = check_solution(x, y_shape)
-        if clip is not None:
-            x = np.clip(x, *clip)
+        estimate = partial(_gated_wiener, gating, tables, 1.0 / beta)
+        patch_sum = _aggregate_estimates(x, grid, settings.max_patches, estimate)
+        x = _image_step(y, likelihood, x, patch_sum, grid, settings, beta)
         if callback is not None:
             callback(iteration, beta, x)
         if progress is not None:
@@ -367,8 +423,64 @@ def _one_pass(y, likelihood, x, settings, p, tables, gating, first, callback, pr
     return x
 
 
-def _estimate_patches(x, grid, gating, tables, noise_var, max_patches):
-    """``sum_i P_i^T z_i``: gate, Wiener-filter and aggregate every patch of the grid."""
+def _refine(y, likelihood, x, settings, stage, callback=None, progress=None, first=0):
+    """The local-statistics stage (``skgate._local``) on one image or tile from its basic
+    estimate ``x``: the groups' Gaussians, then the iterations of ``BETA_FACTORS`` with
+    them (``first`` numbers those for the callback)."""
+    prior, tables, gating = models(settings.prior, settings.gating, settings.n_channels)
+    grid = PatchGrid(x.shape[:2], prior.patch_size, 1, n_channels=tables.n_channels)
+    check = None
+    if not trusted_gating(gating):  # a user's strategy: its labels are checked
+        K = tables.n_components
+
+        def check(labels, n):
+            return check_labels(labels, n, K)
+
+    last = float(settings.betas[-1])
+    groups = LocalGroups(
+        x, grid, gating, tables, LABEL_NOISE_FACTOR / last, stage, settings.max_patches, check
+    )
+    for step, beta in enumerate(last * np.asarray(BETA_FACTORS)):
+        estimate = partial(groups.estimate, shrinkage=groups.shrinkage(1.0 / beta))
+        patch_sum = _aggregate_estimates(x, grid, settings.max_patches, estimate)
+        x = _image_step(y, likelihood, x, patch_sum, grid, settings, beta)
+        if callback is not None:
+            callback(first + step, beta, x)
+        if progress is not None:
+            progress(step + 1, len(BETA_FACTORS))
+    return x
+
+
+def _image_step(y, likelihood, x, patch_sum, grid, settings, beta):
+    """The mixing step: the likelihood's solution against the average of the patch
+    estimates ``patch_sum`` (``sum_i P_i^T z_i`` on ``grid``), checked and clipped."""
+    # As in Zoran & Weiss's code, the patch term pulls every pixel towards the average
+    # of its patch estimates with the weight of p^2 patches, wherever it lies: with the
+    # true per-pixel count, border pixels (covered by few patches) leaned on the noisy
+    # observation and measured worse on Set12. The weight does not depend on the stride
+    # either.
+    p = grid.patch_size
+    coverage = grid.coverage()
+    average = patch_sum / (coverage if x.ndim == 2 else coverage[..., None])
+    weight = np.full(x.shape, float(p * p))
+    solved = likelihood.solve(y, average * weight, weight, settings.lam, beta, x0=x)
+    if not trusted_likelihood(likelihood):  # a user's image step: checked before it is read
+        solved = check_solution(solved, x.shape)
+    if settings.clip is not None:
+        solved = np.clip(solved, *settings.clip)
+    return solved
+
+
+def _gated_wiener(gating, tables, noise_var, patches, rows, out):
+    """EPLL's patch estimates: gate, then Wiener-filter with each patch's component."""
+    labels = gating.assign(patches, noise_var)
+    if not trusted_gating(gating):  # a user's strategy: its labels are checked before they index
+        labels = check_labels(labels, len(patches), tables.n_components)
+    return tables.wiener_patches(patches, labels, noise_var, out=out)
+
+
+def _aggregate_estimates(x, grid, max_patches, estimate):
+    """``sum_i P_i^T z_i`` with ``z = estimate(patches, grid_rows, out)`` chunk by chunk."""
     # float32 like the patch estimates: adding them into a float64 image cost more, and a
     # pixel's sum of at most p^2 estimates loses nothing that shows.
     patch_sum = np.zeros(grid.array_shape, dtype=np.float32)
@@ -376,14 +488,10 @@ def _estimate_patches(x, grid, gating, tables, noise_var, max_patches):
     # Two buffers for every chunk: fresh ones cost page faults each time.
     size = (chunks[0].stop - chunks[0].start) * len(grid.cols)
     patch_rows, estimates = np.empty((2, size, grid.n_features), dtype=np.float32)
-    trusted = trusted_gating(gating)
     for rows in chunks:
         patches = grid.extract(x, rows, dtype=np.float32, out=patch_rows)
-        labels = gating.assign(patches, noise_var)
-        if not trusted:  # a user's strategy: its labels are checked before they index
-            labels = check_labels(labels, len(patches), tables.n_components)
-        estimate = tables.wiener_patches(patches, labels, noise_var, out=estimates[: len(patches)])
-        grid.aggregate_into(patch_sum, estimate, rows)
+        z = estimate(patches, rows, out=estimates[: len(patches)])
+        grid.aggregate_into(patch_sum, z, rows)
     return patch_sum
 
 

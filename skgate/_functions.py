@@ -38,6 +38,7 @@ def denoise_epll(
     adapt_strength=DEFAULT_STRENGTH,
     scales=None,
     fusion_weight=None,
+    second_stage=None,
     channel_axis=None,
     data_range=None,
 ):
@@ -69,7 +70,7 @@ def denoise_epll(
         the result's coarse scale, for a fraction more time. 3 was chosen on the validation
         photographs (:doc:`/validation_tuning`, "Multi-scale"); 1 is Zoran & Weiss's single-scale
         EPLL.
-    .. parameters:: fusion_weight channel_axis data_range
+    .. parameters:: fusion_weight second_stage channel_axis data_range
 
     Returns
     -------
@@ -127,6 +128,7 @@ def denoise_epll(
         adapt_strength=adapt_strength,
         scales=scales,
         fusion_weight=fusion_weight,
+        second_stage=second_stage,
     )
     return restorer.restore(
         image, GaussianNoise(sigma), channel_axis=channel_axis, data_range=data_range
@@ -148,6 +150,7 @@ def deblur_epll(
     n_jobs=None,
     adapt=0,
     adapt_strength=DEFAULT_STRENGTH,
+    second_stage=None,
     channel_axis=None,
     data_range=None,
 ):
@@ -168,7 +171,7 @@ def deblur_epll(
     sigma : float
         Noise standard deviation.
     .. parameters:: prior betas lam stride gating tile_shape n_jobs adapt adapt_strength
-    .. parameters:: channel_axis data_range
+    .. parameters:: second_stage channel_axis data_range
 
     Returns
     -------
@@ -207,6 +210,7 @@ def deblur_epll(
         n_jobs=n_jobs,
         adapt=adapt,
         adapt_strength=adapt_strength,
+        second_stage=second_stage,
     )
     likelihood = _per_channel(lambda k: Blur(k, sigma), kernel, channel_axis, "kernel")
     return restorer.restore(image, likelihood, channel_axis=channel_axis, data_range=data_range)
@@ -227,6 +231,7 @@ def inpaint_epll(
     n_jobs=None,
     adapt=0,
     adapt_strength=DEFAULT_STRENGTH,
+    second_stage=None,
     channel_axis=None,
     data_range=None,
 ):
@@ -247,7 +252,7 @@ def inpaint_epll(
     sigma : float, default=1e-3
         Noise of the observed pixels.
     .. parameters:: prior betas lam stride gating tile_shape n_jobs adapt adapt_strength
-    .. parameters:: channel_axis data_range
+    .. parameters:: second_stage channel_axis data_range
 
     Returns
     -------
@@ -284,6 +289,7 @@ def inpaint_epll(
         n_jobs=n_jobs,
         adapt=adapt,
         adapt_strength=adapt_strength,
+        second_stage=second_stage,
     )
     # A dask mask stays lazy: each chunk builds its likelihood from its own window.
     if is_dask_array(mask):
