@@ -29,14 +29,14 @@ from ._contracts import (
     check_initial_estimate,
     check_labels,
     check_likelihood,
-    check_solution,
     trusted_likelihood,
 )
 from ._gating import make_gating, trusted_gating
-from ._local import BETA_FACTORS, LABEL_NOISE_FACTOR, LocalGroups
+from ._local import BETA_FACTORS, refine
 from ._multiscale import downsample, fuse, fusion_weight
 from ._patches import PatchGrid, shifted_offset
-from ._shipped import default_network, default_prior, default_tables_and_gating, tables_of
+from ._shipped import default_network, default_prior, models
+from ._splitting import aggregate_estimates, image_step
 from ._tables import MixtureTables
 from ._tiles import (
     MIN_CORE_PER_MARGIN,
@@ -139,18 +139,6 @@ class _Pass:
     clip: tuple | None
     passes: int
     strength: float
-
-
-def models(prior, gating, n_channels=1):
-    """``(prior, tables, gating strategy)`` for the ``prior`` setting (``None``: the shipped
-    one for patches of ``n_channels`` channels, whose tables and gating are cached per
-    process)."""
-    if prior is None and isinstance(gating, str):
-        tables, strategy = default_tables_and_gating(gating, n_channels)
-        return default_prior(n_channels), tables, strategy
-    prior = default_prior(n_channels) if prior is None else prior
-    tables = tables_of(prior)
-    return prior, tables, make_gating(gating, tables, partial(default_network, n_channels))
 
 
 @dataclass(frozen=True)
@@ -312,10 +300,10 @@ class EPLL:
         pass's iterations, for the callback's numbering), tiled when its groups would
         not fit in memory at once."""
         layout = self._stage_layout(x.shape[:2], likelihood, self.patch_size)
-        refine = partial(_refine, settings=settings, stage=self.second_stage)
+        refine_window = partial(refine, settings=settings, stage=self.second_stage)
         if layout is None:
-            return refine(y, likelihood, x, callback=callback, progress=progress, first=done)
-        return restore_in_tiles(refine, y, likelihood, x, layout, self.n_jobs, progress)
+            return refine_window(y, likelihood, x, callback=callback, progress=progress, first=done)
+        return restore_in_tiles(refine_window, y, likelihood, x, layout, self.n_jobs, progress)
 
     def _stage_layout(self, shape, likelihood, patch_size):
         """The first pass's tiles, or tiles of a size whose groups fit
@@ -414,61 +402,13 @@ def _one_pass(y, likelihood, x, settings, p, tables, gating, first, callback, pr
             x.shape[:2], p, stride, shifted_offset(stride, iteration), tables.n_channels
         )
         estimate = partial(_gated_wiener, gating, tables, 1.0 / beta)
-        patch_sum = _aggregate_estimates(x, grid, settings.max_patches, estimate)
-        x = _image_step(y, likelihood, x, patch_sum, grid, settings, beta)
+        patch_sum = aggregate_estimates(x, grid, settings.max_patches, estimate)
+        x = image_step(y, likelihood, x, patch_sum, grid, settings, beta)
         if callback is not None:
             callback(iteration, beta, x)
         if progress is not None:
             progress(iteration + 1, total)
     return x
-
-
-def _refine(y, likelihood, x, settings, stage, callback=None, progress=None, first=0):
-    """The local-statistics stage (``skgate._local``) on one image or tile from its basic
-    estimate ``x``: the groups' Gaussians, then the iterations of ``BETA_FACTORS`` with
-    them (``first`` numbers those for the callback)."""
-    prior, tables, gating = models(settings.prior, settings.gating, settings.n_channels)
-    grid = PatchGrid(x.shape[:2], prior.patch_size, 1, n_channels=tables.n_channels)
-    check = None
-    if not trusted_gating(gating):  # a user's strategy: its labels are checked
-        K = tables.n_components
-
-        def check(labels, n):
-            return check_labels(labels, n, K)
-
-    last = float(settings.betas[-1])
-    groups = LocalGroups(
-        x, grid, gating, tables, LABEL_NOISE_FACTOR / last, stage, settings.max_patches, check
-    )
-    for step, beta in enumerate(last * np.asarray(BETA_FACTORS)):
-        estimate = partial(groups.estimate, shrinkage=groups.shrinkage(1.0 / beta))
-        patch_sum = _aggregate_estimates(x, grid, settings.max_patches, estimate)
-        x = _image_step(y, likelihood, x, patch_sum, grid, settings, beta)
-        if callback is not None:
-            callback(first + step, beta, x)
-        if progress is not None:
-            progress(step + 1, len(BETA_FACTORS))
-    return x
-
-
-def _image_step(y, likelihood, x, patch_sum, grid, settings, beta):
-    """The mixing step: the likelihood's solution against the average of the patch
-    estimates ``patch_sum`` (``sum_i P_i^T z_i`` on ``grid``), checked and clipped."""
-    # As in Zoran & Weiss's code, the patch term pulls every pixel towards the average
-    # of its patch estimates with the weight of p^2 patches, wherever it lies: with the
-    # true per-pixel count, border pixels (covered by few patches) leaned on the noisy
-    # observation and measured worse on Set12. The weight does not depend on the stride
-    # either.
-    p = grid.patch_size
-    coverage = grid.coverage()
-    average = patch_sum / (coverage if x.ndim == 2 else coverage[..., None])
-    weight = np.full(x.shape, float(p * p))
-    solved = likelihood.solve(y, average * weight, weight, settings.lam, beta, x0=x)
-    if not trusted_likelihood(likelihood):  # a user's image step: checked before it is read
-        solved = check_solution(solved, x.shape)
-    if settings.clip is not None:
-        solved = np.clip(solved, *settings.clip)
-    return solved
 
 
 def _gated_wiener(gating, tables, noise_var, patches, rows, out):
@@ -477,22 +417,6 @@ def _gated_wiener(gating, tables, noise_var, patches, rows, out):
     if not trusted_gating(gating):  # a user's strategy: its labels are checked before they index
         labels = check_labels(labels, len(patches), tables.n_components)
     return tables.wiener_patches(patches, labels, noise_var, out=out)
-
-
-def _aggregate_estimates(x, grid, max_patches, estimate):
-    """``sum_i P_i^T z_i`` with ``z = estimate(patches, grid_rows, out)`` chunk by chunk."""
-    # float32 like the patch estimates: adding them into a float64 image cost more, and a
-    # pixel's sum of at most p^2 estimates loses nothing that shows.
-    patch_sum = np.zeros(grid.array_shape, dtype=np.float32)
-    chunks = grid.row_chunks(max_patches)
-    # Two buffers for every chunk: fresh ones cost page faults each time.
-    size = (chunks[0].stop - chunks[0].start) * len(grid.cols)
-    patch_rows, estimates = np.empty((2, size, grid.n_features), dtype=np.float32)
-    for rows in chunks:
-        patches = grid.extract(x, rows, dtype=np.float32, out=patch_rows)
-        z = estimate(patches, rows, out=estimates[: len(patches)])
-        grid.aggregate_into(patch_sum, z, rows)
-    return patch_sum
 
 
 def restore_observation(

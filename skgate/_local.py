@@ -24,13 +24,19 @@ stage" tables (``doc/_data/second_stage_*.json``).
 """
 
 from dataclasses import dataclass
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
 
+from ._contracts import check_labels
+from ._gating import trusted_gating
 from ._linalg import label_blocks, scaled_gram
+from ._patches import PatchGrid
+from ._shipped import models
+from ._splitting import aggregate_estimates, image_step
 
-__all__ = ["LocalStatistics", "LocalGroups", "BETA_FACTORS", "LABEL_NOISE_FACTOR"]
+__all__ = ["LocalStatistics", "LocalGroups", "refine", "BETA_FACTORS", "LABEL_NOISE_FACTOR"]
 
 #: The stage's penalties as multiples of the first pass's last ``beta``. Four steps from an
 #: eighth to eight times it: the fixed Gaussians make the iterations converge to their MAP
@@ -223,3 +229,31 @@ class LocalGroups:
         inverse = np.empty_like(order)
         inverse[order] = np.arange(order.size)
         return np.take(ordered, inverse, axis=0, out=out, mode="clip")
+
+
+def refine(y, likelihood, x, settings, stage, callback=None, progress=None, first=0):
+    """The local-statistics stage (``skgate._local``) on one image or tile from its basic
+    estimate ``x``: the groups' Gaussians, then the iterations of ``BETA_FACTORS`` with
+    them (``first`` numbers those for the callback)."""
+    prior, tables, gating = models(settings.prior, settings.gating, settings.n_channels)
+    grid = PatchGrid(x.shape[:2], prior.patch_size, 1, n_channels=tables.n_channels)
+    check = None
+    if not trusted_gating(gating):  # a user's strategy: its labels are checked
+        K = tables.n_components
+
+        def check(labels, n):
+            return check_labels(labels, n, K)
+
+    last = float(settings.betas[-1])
+    groups = LocalGroups(
+        x, grid, gating, tables, LABEL_NOISE_FACTOR / last, stage, settings.max_patches, check
+    )
+    for step, beta in enumerate(last * np.asarray(BETA_FACTORS)):
+        estimate = partial(groups.estimate, shrinkage=groups.shrinkage(1.0 / beta))
+        patch_sum = aggregate_estimates(x, grid, settings.max_patches, estimate)
+        x = image_step(y, likelihood, x, patch_sum, grid, settings, beta)
+        if callback is not None:
+            callback(first + step, beta, x)
+        if progress is not None:
+            progress(step + 1, len(BETA_FACTORS))
+    return x

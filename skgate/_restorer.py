@@ -12,13 +12,14 @@ from sklearn.utils.validation import check_is_fitted
 from ._adaptation import DEFAULT_STRENGTH
 from ._defaults import defaults_for
 from ._dispatch import restore
-from ._epll import EPLL, check_betas, check_clip, models
+from ._epll import EPLL, check_betas, check_clip
 from ._gating import Gating
 from ._lazy import smallest_chunk
 from ._likelihoods import Likelihood
 from ._local import LocalStatistics, check_second_stage
 from ._network import GatingNetwork
 from ._prior import GMMPatchPrior
+from ._shipped import models
 from ._validation import NumberInterval as Interval
 
 __all__ = ["EPLLRestorer"]

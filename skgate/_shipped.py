@@ -70,3 +70,15 @@ def tables_of(prior):
         entry = (prior.eigvecs_, MixtureTables(prior))
         _TABLES_OF_PRIOR[prior] = entry
     return entry[1]
+
+
+def models(prior, gating, n_channels=1):
+    """``(prior, tables, gating strategy)`` for the ``prior`` setting (``None``: the shipped
+    one for patches of ``n_channels`` channels, whose tables and gating are cached per
+    process)."""
+    if prior is None and isinstance(gating, str):
+        tables, strategy = default_tables_and_gating(gating, n_channels)
+        return default_prior(n_channels), tables, strategy
+    prior = default_prior(n_channels) if prior is None else prior
+    tables = tables_of(prior)
+    return prior, tables, make_gating(gating, tables, partial(default_network, n_channels))
