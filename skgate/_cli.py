@@ -183,6 +183,7 @@ def _restore_file(args, likelihood_for):
         n_jobs=args.n_jobs,
         adapt=args.adapt,
         scales=getattr(args, "scales", None),
+        second_stage=_second_stage(args),
     )
     tic = time.perf_counter()
     with parallel_config(backend=_JOBLIB_BACKENDS[getattr(args, "backend", "threads")]):
@@ -208,6 +209,11 @@ def _restore_file(args, likelihood_for):
     return 0
 
 
+def _second_stage(args):
+    """``--second-stage`` as the restorer's ``second_stage``."""
+    return None if args.second_stage == "none" else args.second_stage
+
+
 def _restore_lazy_file(args, likelihood_for):
     """``_restore_file`` for images larger than memory: zarr or tiled TIFF in and out, read,
     restored and written chunk by chunk (``skgate._bigfiles``)."""
@@ -230,6 +236,7 @@ def _restore_lazy_file(args, likelihood_for):
         gating=gating,
         adapt=args.adapt,
         scales=getattr(args, "scales", None),
+        second_stage=_second_stage(args),
     )
     side = _chunk_side(
         args, source, target, restorer.smallest_chunk(likelihood, source.image.shape)

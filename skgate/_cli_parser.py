@@ -62,6 +62,14 @@ def _add_restore_options(parser, sigma_help):
         "better with exact gating, for several times the time)",
     )
     parser.add_argument(
+        "--second-stage",
+        choices=["none", "local"],
+        default="none",
+        help="refine with the image's own statistics: 'local' groups the first result's "
+        "patches by component inside 64-pixel windows and filters each with its group's "
+        "Gaussian (default none; better, for about twice the time)",
+    )
+    parser.add_argument(
         "--tile",
         type=positive_int,
         default=None,

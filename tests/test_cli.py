@@ -93,6 +93,20 @@ def _psnr(a, b):
     return 10 * np.log10(1 / np.mean((a - b) ** 2))
 
 
+def test_the_second_stage_option_refines_the_restoration(noisy_files):
+    from skimage.io import imread
+
+    folder, clean, _ = noisy_files
+    args = ["denoise", str(folder / "noisy.png"), "--sigma", "20", "-q"]
+    assert main([args[0], args[1], str(folder / "one.png"), *args[2:]]) == 0
+    assert (
+        main([args[0], args[1], str(folder / "two.png"), *args[2:], "--second-stage", "local"]) == 0
+    )
+    one, two = (imread(folder / name) / 255.0 for name in ("one.png", "two.png"))
+    assert np.abs(one - two).max() > 0  # the option reached the restorer
+    assert _psnr(clean, two) > _psnr(clean, one) - 0.05
+
+
 def test_denoise_keeps_the_files_kind_and_improves_it(noisy_files, capsys):
     from skimage.io import imread
 

@@ -80,10 +80,11 @@ for option, values in {
     "--scales": ["0", "-1", "abc"],
     "--adapt": ["-1", "abc"],
     "--gating": ["fast"],
+    "--second-stage": ["global", "1"],
     "--backend": ["gpu"],
 }.items():
     name = option.lstrip("-").replace("-", "_")
-    words = f"{option}|{name}|stride|tile|scales|adapt"
+    words = f"{option}|{name}|stride|tile|scales|adapt|second.stage"
     CASES += [(f"denoise {option} {v}", [*D, "--sigma", "20", option, v], words) for v in values]
 CASES += [
     ("missing input", ["denoise", "nothere.png", "out.png"], "nothere"),
