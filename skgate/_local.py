@@ -19,8 +19,10 @@ continue the first pass's schedule past its last ``beta`` (:data:`BETA_FACTORS`)
 This is NL-Bayes' second step (Lebrun, Buades & Morel 2013) inside EPLL's splitting, with
 the gating's labels as the grouping instead of block matching: like PCLR (Chen, Zhang & Yu
 2015) the external mixture clusters the patches and the image supplies each cluster's
-statistics. The measurements behind every number here are the Validation page's "Second
-stage" tables (``doc/_data/second_stage_*.json``).
+statistics. The measurements behind every number here are the tables of "The second stage"
+on the tuning page of the validation docs (``doc/validation_tuning.rst``,
+``doc/_data/second_stage_*.json``); the confirmation on all 200 photographs, Set12 and
+colour is the Validation page's "Second stage".
 """
 
 from dataclasses import dataclass
@@ -66,8 +68,8 @@ class LocalStatistics:
     window : int, default=64
         Side of the windows that groups are formed in, in pixels (at least the patch size
         when used). Smaller windows follow the image more closely with fewer patches per
-        group; the default was chosen on the validation photographs (the Validation page,
-        "Second stage").
+        group; the default was chosen on the validation photographs (the validation
+        tuning page, "The second stage").
     relevance : float, default=16.0
         Weight of the learned covariance against a group's own patches, in patches: a group
         of ``relevance`` patches is half its own statistics, half the component's.
