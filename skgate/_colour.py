@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ._backend import is_array, namespace
 from ._channel_stack import ChannelStack
 from ._epll import restore_observation
 from ._mosaic import BayerMosaic
@@ -105,9 +106,14 @@ def restore_channels(
             callback=callback,
             progress=progress,
         )
-        return restored.astype(dtype, copy=False)
+        return namespace(restored)[0].astype(restored, dtype, copy=False)
     if image.ndim != 3:
         raise ValueError(f"with channel_axis the image must be 3-D, got shape {image.shape}")
+    if is_array(image):
+        raise TypeError(
+            "colour images are restored from NumPy arrays only for now: pass each channel "
+            "as a 2-D array, or a NumPy array"
+        )
     check_channel_axis(image.ndim, channel_axis)
     channels = np.moveaxis(image, channel_axis, -1).astype(np.float64)
     if core.n_channels > 1 and channels.shape[-1] != core.n_channels:

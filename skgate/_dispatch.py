@@ -9,8 +9,12 @@ layers), channels go to the colour adapter, and a 2-D observation goes to the co
 Every layer below receives checked arguments and calls only downwards.
 """
 
+from joblib import effective_n_jobs
+
+from ._backend import is_array
 from ._colour import restore_channels
 from ._lazy import is_dask_array, restore_lazy
+from ._likelihoods import GaussianNoise
 
 __all__ = ["restore"]
 
@@ -35,6 +39,8 @@ def restore(
                 "result is lazy: watch its computation with dask's diagnostics)"
             )
         return restore_lazy(image, likelihood, core, channel_axis, data_range=data_range)
+    if is_array(image):
+        _check_array_support(likelihood, core)
     return restore_channels(
         image,
         likelihood,
@@ -45,3 +51,27 @@ def restore(
         x0=x0,
         callback=callback,
     )
+
+
+def _check_array_support(likelihood, core):
+    """What an array of another library than NumPy (a PyTorch tensor, a CuPy array, ...) is
+    restored with so far, on its own device: Gaussian noise, every gating and scale, one
+    piece (no tiles), without adaptation or the second stage."""
+    what = "an image of another library than NumPy"
+    if type(likelihood) is not GaussianNoise:
+        raise TypeError(
+            f"{what} is restored with GaussianNoise only for now, got "
+            f"{type(likelihood).__name__}: pass a NumPy array"
+        )
+    unsupported = {
+        "tile_shape": core.tile_shape is not None,
+        "n_jobs": effective_n_jobs(core.n_jobs) != 1,
+        "adapt": core.adapt != 0,
+        "second_stage": core.second_stage is not None,
+    }
+    for name, given in unsupported.items():
+        if given:
+            raise ValueError(
+                f"{name} is not supported for {what} yet (it is restored on its device in "
+                "one piece): leave it at its default, or pass a NumPy array"
+            )

@@ -24,6 +24,7 @@ import numpy as np
 from joblib import effective_n_jobs
 
 from ._adaptation import adapt_prior
+from ._backend import from_numpy, namespace, work_dtype
 from ._contracts import (
     array_shape,
     check_initial_estimate,
@@ -65,7 +66,8 @@ def _warn_if_sigma_exceeds_the_image(sigma, y):
     """A noise level above the whole range of the noisy observation (whose noise alone
     spans several sigma) is almost always a unit mistake, e.g. 25 grey levels given for an
     image in [0, 1]; the result would be a flat image."""
-    spread = float(np.ptp(y))
+    xp, _ = namespace(y)
+    spread = float(xp.max(y) - xp.min(y))
     if spread > 0 and sigma > spread:
         warn(
             f"sigma={sigma:g} is larger than the whole range of the image ({spread:.3g}): "
@@ -118,7 +120,7 @@ def checked_observation(likelihood, image):
     y = likelihood.check_observation(image)
     if trusted_likelihood(likelihood):
         return y
-    if not isinstance(y, np.ndarray) or y.dtype.kind != "f":
+    if not isinstance(y, np.ndarray) or y.dtype.kind != "f":  # (user likelihoods: NumPy)
         raise TypeError("likelihood.check_observation must return a float ndarray")
     return check_finite_values(y, "image")
 
@@ -191,6 +193,7 @@ class EPLL:
         penalties and ``clip`` there); the coarse scales come here directly, with
         ``warn=False``: a warning about the input is given once."""
         prior, tables, gating = models(self.prior, self.gating, self.n_channels)
+        xp, _ = namespace(y)
         p = prior.patch_size
         shape = check_likelihood(likelihood, y)
         image_shape = array_shape(likelihood, shape)
@@ -227,13 +230,13 @@ class EPLL:
             )
             x = fuse(x, coarse, weight)
             if settings.clip is not None:  # the fused image too, not only each scale's
-                x = np.clip(x, *settings.clip)
+                x = xp.clip(x, *settings.clip)
         if self.second_stage is not None:
             done = (
                 len(layout) if layout is not None else len(settings.betas) * (settings.passes + 1)
             )
             x = self._second_stage(y, likelihood, x, settings, done, callback, stage_progress)
-        if not np.all(np.isfinite(x)):  # every step is checked; this is the last guard
+        if not bool(xp.all(xp.isfinite(x))):  # every step is checked; this is the last guard
             raise FloatingPointError("the restoration produced NaN or infinite values")
         return x
 
@@ -396,7 +399,7 @@ def _iterate(y, likelihood, x, settings, callback=None, progress=None, resolved=
 def _one_pass(y, likelihood, x, settings, p, tables, gating, first, callback, progress, total):
     """One run of the schedule; ``first`` numbers its iterations after earlier passes."""
     stride = settings.stride
-    for step, beta in enumerate(settings.betas):
+    for step, beta in enumerate(settings.betas.tolist()):  # Python floats: any library's scalars
         iteration = first + step
         grid = PatchGrid(
             x.shape[:2], p, stride, shifted_offset(stride, iteration), tables.n_channels
@@ -432,8 +435,13 @@ def restore_observation(
             likelihood.observed_values(y), likelihood.sigma, likelihood.constant_gain(), data_range
         )
     unit_likelihood = likelihood.with_sigma(check_unit_sigma(likelihood.sigma, units))
+    xp, _ = namespace(y)
+    dtype = work_dtype(xp)
     if x0 is not None:
-        x0 = units.image_to_unit(check_image_2d(x0, name="x0").astype(np.float64))
+        x0 = check_image_2d(x0, name="x0")
+        if isinstance(x0, np.ndarray) and not isinstance(y, np.ndarray):  # to y's device
+            x0 = from_numpy(x0, xp, namespace(y)[1])
+        x0 = units.image_to_unit(xp.astype(x0, dtype))
     if callback is not None and not units.is_identity:
         user_callback = callback
 
@@ -441,7 +449,7 @@ def restore_observation(
             user_callback(iteration, beta / units.scale**2, units.image_from_unit(x))
 
     x = core.restore_unit(
-        units.observation_to_unit(y.astype(np.float64, copy=False)),
+        units.observation_to_unit(xp.astype(y, dtype, copy=False)),
         unit_likelihood,
         units,
         x0,

@@ -14,6 +14,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._backend import is_numpy, namespace, on_device
 from ._cache import cached
 from ._linalg import LOG_2PI
 from ._network import GatingNetwork
@@ -117,12 +118,13 @@ class ExactGating(Gating):
         self.tables = tables
 
     def assign(self, patches, noise_var):
-        labels = np.empty(patches.shape[0], dtype=np.intp)
-        for start in range(0, patches.shape[0], self.block):
-            coords = self.tables.to_subspace(patches[start : start + self.block])
+        xp, _ = namespace(patches)
+        parts = []
+        for block in _slices(patches.shape[0], self.block):
+            coords = self.tables.to_subspace(patches[block, ...])
             posterior = self.tables.log_posterior(coords, noise_var)
-            labels[start : start + self.block] = np.argmax(posterior, axis=1)
-        return labels
+            parts.append(xp.argmax(posterior, axis=1))
+        return _joined(xp, parts)
 
 
 #: FlatTailGating's rank, chosen on the validation photographs (doc/validation_tuning.rst).
@@ -214,17 +216,38 @@ class FlatTailGating(Gating):
             self._weights, float(noise_var), lambda: self._tables_for(noise_var)
         )
         n_components = const.shape[0]
-        labels = np.empty(patches.shape[0], dtype=np.intp)
-        for start in range(0, patches.shape[0], self.block):
-            coords = self.tables.to_subspace(patches[start : start + self.block])
+        xp, _ = namespace(patches)
+        key = ("flat-tail", self.rank, float(noise_var))
+        projection, norm_weights, const = (
+            self.tables.on_device_of(patches, (*key, i), table)
+            for i, table in enumerate((projection, norm_weights, const))
+        )
+        parts = []
+        for block in _slices(patches.shape[0], self.block):
+            coords = self.tables.to_subspace(patches[block, ...])
             projections = coords @ projection
-            np.square(projections, out=projections)
-            gain = projections.reshape(len(coords), self.rank, n_components).sum(axis=1)
-            scores = np.einsum("nd,nd->n", coords, coords)[:, None] * norm_weights
+            projections *= projections
+            gain = xp.sum(
+                xp.reshape(projections, (coords.shape[0], self.rank, n_components)), axis=1
+            )
+            scores = xp.sum(coords * coords, axis=1)[:, None] * norm_weights
             scores += gain
             scores += const
-            labels[start : start + len(coords)] = np.argmax(scores, axis=1)
-        return labels
+            parts.append(xp.argmax(scores, axis=1))
+        return _joined(xp, parts)
+
+
+def _slices(n, size):
+    """Consecutive slices of at most ``size`` of ``range(n)`` (stops within bounds: the
+    Array API leaves out-of-bounds slices unspecified)."""
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def _joined(xp, labels):
+    """The labels of consecutive blocks as one array of indices."""
+    if not labels:
+        return xp.empty((0,), dtype=xp.int64) if not is_numpy(xp) else np.empty(0, np.intp)
+    return labels[0] if len(labels) == 1 else xp.concat(labels)
 
 
 #: Components the shipped network proposes for ``gating="network+exact"``, chosen on the
@@ -236,6 +259,9 @@ def _top_k(scores, k):
     """Indices ``(n, k)`` of the ``k`` largest entries of each row, best first; ``scores`` is
     overwritten. For the few candidates used here, ``k`` argmax passes are an order of
     magnitude faster than ``np.argpartition`` over rows of a few hundred."""
+    xp, _ = namespace(scores)
+    if not is_numpy(xp):  # the standard has no scatter: the k best of a descending sort
+        return xp.argsort(scores, axis=1, descending=True, stable=True)[:, :k]
     rows = np.arange(scores.shape[0])
     best = np.empty((scores.shape[0], k), dtype=np.intp)
     for j in range(k):
@@ -301,6 +327,7 @@ class NetworkGating(Gating):
         # The filters live in patch space and sum to zero (the DC does not move them).
         self.filters_t = np.ascontiguousarray(network.filters_.T, dtype=np.float32)
         self._heads = {}  # float32 output layers per noise variance
+        self._moved = {}  # the layers as arrays of other libraries, per device
 
     def _head(self, noise_var):
         W, c = self.network.head(noise_var)
@@ -315,6 +342,9 @@ class NetworkGating(Gating):
     def assign(self, patches, noise_var):
         key = float(noise_var)
         negated_weights_t, offsets = cached(self._heads, key, lambda: self._head(key))
+        xp, _ = namespace(patches)
+        if not is_numpy(xp):
+            return self._assign_generic(xp, patches, key, negated_weights_t, offsets)
         patches = np.asarray(patches, dtype=np.float32)
         n = patches.shape[0]
         size = min(self.block, n)
@@ -332,12 +362,28 @@ class NetworkGating(Gating):
             labels[start : start + len(part)] = self._choose(part, z, key)
         return labels
 
+    def _assign_generic(self, xp, patches, key, negated_weights_t, offsets):
+        """:meth:`assign` in any Array API library: the same GEMMs without ``out=``."""
+        device = namespace(patches)[1]
+        filters_t = on_device(self._moved, "filters", self.filters_t, xp, device)
+        negated_weights_t = on_device(self._moved, (key, "w"), negated_weights_t, xp, device)
+        offsets = on_device(self._moved, (key, "c"), offsets, xp, device)
+        patches = xp.astype(patches, xp.float32)
+        parts = []
+        for block in _slices(patches.shape[0], self.block):
+            part = patches[block, ...]
+            r = part @ filters_t
+            logits = (r * r) @ negated_weights_t + offsets
+            parts.append(self._choose(part, logits, key))
+        return _joined(xp, parts)
+
     def _choose(self, patches, logits, noise_var):
+        xp, _ = namespace(logits)
         if self.top_k is None:
-            return np.argmax(logits, axis=1)
+            return xp.argmax(logits, axis=1)
         candidates = _top_k(logits, self.top_k)
         exact = self.tables.log_posterior_of(patches, candidates, noise_var)
-        return np.take_along_axis(candidates, np.argmax(exact, axis=1)[:, None], axis=1)[:, 0]
+        return xp.take_along_axis(candidates, xp.argmax(exact, axis=1)[:, None], axis=1)[:, 0]
 
 
 # The gatings a string names; each takes the tables and a loader of the network to use.

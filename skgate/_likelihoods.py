@@ -29,6 +29,7 @@ from scipy import ndimage
 from scipy.sparse.linalg import LinearOperator, cg
 from sklearn.exceptions import ConvergenceWarning
 
+from ._backend import is_numpy, namespace
 from ._validation import MIN_SIGMA, check_finite_values, check_image_2d, check_noise_level
 from ._warnings import warn
 
@@ -229,8 +230,12 @@ class Likelihood(ABC):
         Returns
         -------
         x0 : ndarray
-            A float64 image; the observation itself by default.
+            A float64 image (on a device: of ``y``'s dtype); the observation itself by
+            default.
         """
+        xp, _ = namespace(y)
+        if not is_numpy(xp):
+            return xp.asarray(y, copy=True)
         return np.array(y, dtype=np.float64)
 
     # -- tiles

@@ -10,6 +10,8 @@ import numpy as np
 from scipy.linalg import helmert
 from threadpoolctl import threadpool_limits
 
+from ._backend import is_numpy, namespace, to_numpy
+
 LOG_2PI = np.log(2.0 * np.pi)
 
 
@@ -28,27 +30,53 @@ def dc_free_basis(n_features, remove_dc=True, n_channels=1):
 
 def label_blocks(labels, n_labels):
     """``order`` sorting ``labels`` (stable) and the ``(label, slice)`` of each label's
-    contiguous block in that order, for the labels present."""
+    contiguous block in that order, for the labels present (``labels`` of any Array API
+    library; the slices are plain Python)."""
+    xp, device = namespace(labels)
+    if not is_numpy(xp):
+        order = xp.argsort(labels, stable=True)
+        ordered = xp.take(labels, order)
+        edges = xp.arange(n_labels + 1, dtype=labels.dtype, device=device)
+        bounds = to_numpy(xp.searchsorted(ordered, edges))  # n_labels + 1 integers to the host
+        return order, _blocks(bounds)
     # numpy's stable sort of 16-bit integers is a radix sort: five times faster than on intp.
     narrow = labels.astype(np.uint16) if n_labels <= np.iinfo(np.uint16).max + 1 else labels
     order = np.argsort(narrow, kind="stable")
     bounds = np.zeros(n_labels + 1, dtype=np.intp)
     np.cumsum(np.bincount(labels, minlength=n_labels), out=bounds[1:])
-    blocks = [(h, slice(bounds[h], bounds[h + 1])) for h in np.flatnonzero(np.diff(bounds))]
-    return order, blocks
+    return order, _blocks(bounds)
+
+
+def _blocks(bounds):
+    return [
+        (int(h), slice(int(bounds[h]), int(bounds[h + 1]))) for h in np.flatnonzero(np.diff(bounds))
+    ]
+
+
+def inverse_permutation(order):
+    """The permutation that undoes ``order`` (a permutation of ``0..n-1``, any library)."""
+    xp, device = namespace(order)
+    if not is_numpy(xp):
+        return xp.argsort(order)  # the standard has no scatter: a sort of a permutation
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(order.size)
+    return inverse
 
 
 def grouped_matmul(rows, labels, matrices, out=None):
     """``out[i] = rows[i] @ matrices[labels[i]]``: rows are sorted by label once, so every
     label is one GEMM on a contiguous block (written over its input: numpy buffers the
-    overlap block by block), then put back in their order by ``np.take`` with the inverse
-    permutation (half the time of a fancy-indexed scatter), into ``out`` if given."""
+    overlap block by block), then put back in their order by ``take`` with the inverse
+    permutation (half the time of a fancy-indexed scatter), into ``out`` if given (NumPy)."""
+    xp, _ = namespace(rows, labels)
     order, blocks = label_blocks(labels, matrices.shape[0])
-    ordered = np.take(rows, order, axis=0)
+    ordered = xp.take(rows, order, axis=0)
+    inverse = inverse_permutation(order)
+    if not is_numpy(xp):  # the blocks cover every row in order: one concatenation
+        products = [ordered[block, :] @ matrices[h, ...] for h, block in blocks]
+        return xp.take(xp.concat(products) if products else ordered, inverse, axis=0)
     for h, block in blocks:
         np.matmul(ordered[block], matrices[h], out=ordered[block])
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(order.size)
     return np.take(ordered, inverse, axis=0, out=out, mode="clip")
 
 
@@ -60,7 +88,16 @@ def packed_outer(Y, out=None):
     row-major strided blocks, and fancy indexing with ``triu_indices`` costs more than the GEMM
     that consumes the result. BLAS takes the transposed view without a copy.
     """
+    xp, device = namespace(Y)
     n, d = Y.shape
+    if not is_numpy(xp):
+        columns = xp.permute_dims(Y, (1, 0))
+        out = xp.empty((d * (d + 1) // 2, n), dtype=Y.dtype, device=device)
+        start = 0
+        for j in range(d):
+            out[start : start + d - j, :] = columns[j, :] * columns[j:, :]
+            start += d - j
+        return out
     columns = np.ascontiguousarray(Y.T)
     if out is None:
         out = np.empty((d * (d + 1) // 2, n), dtype=Y.dtype)

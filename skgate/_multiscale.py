@@ -14,7 +14,8 @@ recursively, each level fuses the next coarser one at its own noise level.
 """
 
 import numpy as np
-from skimage.transform import resize
+
+from ._backend import is_numpy, namespace
 
 __all__ = ["downsample", "upsample", "fuse", "fusion_weight", "FUSION_WEIGHTS"]
 
@@ -25,29 +26,49 @@ FUSION_WEIGHTS = ((15.0, 0.25), (25.0, 0.375), (50.0, 0.5), (75.0, 0.75))
 
 def downsample(image):
     """2x2 box average: ``(M, N) -> (M // 2, N // 2)`` (an odd last row or column is left
-    out; channels after the first two axes are averaged each on its own)."""
-    image = np.asarray(image, dtype=np.float64)
+    out; channels after the first two axes are averaged each on its own). Any Array API
+    array; NumPy input is averaged in float64."""
+    xp, _ = namespace(image)
+    if is_numpy(xp):
+        image = np.asarray(image, dtype=np.float64)
     rows, cols = image.shape[0] // 2, image.shape[1] // 2
-    blocks = image[: 2 * rows, : 2 * cols].reshape(rows, 2, cols, 2, *image.shape[2:])
-    return blocks.mean(axis=(1, 3))
+    blocks = xp.reshape(image[: 2 * rows, : 2 * cols, ...], (rows, 2, cols, 2, *image.shape[2:]))
+    return xp.mean(blocks, axis=(1, 3))
 
 
 def upsample(image, shape):
     """Bilinear upsampling by 2 to ``shape`` (each dimension ``2 m`` or ``2 m + 1``; an odd
-    last row or column repeats its neighbour; channels after the first two axes are kept)."""
-    image = np.asarray(image, dtype=np.float64)
-    channels = image.shape[2:]
-    doubled = resize(
-        image,
-        (2 * image.shape[0], 2 * image.shape[1], *channels),
-        order=1,
-        mode="edge",
-        anti_aliasing=False,
-    )
-    pad = (shape[0] - doubled.shape[0], shape[1] - doubled.shape[1])
+    last row or column repeats its neighbour; channels after the first two axes are kept).
+
+    Scikit-image's ``resize(order=1, mode="edge")`` by 2, written with slices: each new
+    pixel is ``3/4`` of its nearest old one and ``1/4`` of the next nearest (the border one
+    repeated at the edges), so that it runs in any Array API library."""
+    xp, _ = namespace(image)
+    if is_numpy(xp):
+        image = np.asarray(image, dtype=np.float64)
+    pad = (shape[0] - 2 * image.shape[0], shape[1] - 2 * image.shape[1])
     if min(pad) < 0 or max(pad) > 1:
         raise ValueError(f"cannot upsample {image.shape} to {shape}")
-    return np.pad(doubled, ((0, pad[0]), (0, pad[1])) + ((0, 0),) * len(channels), mode="edge")
+    doubled = _doubled(xp, _doubled(xp, image, 0), 1)
+    for axis, extra in enumerate(pad):
+        if extra:
+            edge = doubled[-1:, ...] if axis == 0 else doubled[:, -1:, ...]
+            doubled = xp.concat([doubled, edge], axis=axis)
+    return doubled
+
+
+def _doubled(xp, image, axis):
+    """``image`` linearly interpolated to twice its length along ``axis`` (0 or 1)."""
+
+    def part(sl):
+        return image[sl, ...] if axis == 0 else image[:, sl, ...]
+
+    before = xp.concat([part(slice(0, 1)), part(slice(0, -1))], axis=axis)
+    after = xp.concat([part(slice(1, None)), part(slice(-1, None))], axis=axis)
+    even, odd = 0.75 * image + 0.25 * before, 0.75 * image + 0.25 * after
+    shape = list(image.shape)
+    shape[axis] *= 2
+    return xp.reshape(xp.stack([even, odd], axis=axis + 1), tuple(shape))
 
 
 def fuse(fine, coarse, weight):

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._backend import is_array, to_numpy
 from ._lazy import is_dask_array, sample_windows
 from ._validation import as_float_image, check_channel_axis, check_finite_values
 
@@ -91,6 +92,8 @@ def estimate_noise_sigma(image, *, channel_axis=None):
         windows = sample_windows(image)
         estimates = [estimate_noise_sigma(window, channel_axis=last) for window in windows]
         return float(np.median(estimates))
+    if is_array(image):  # a tensor: the wavelet transform runs on the host
+        image = to_numpy(image)
     image = as_float_image(image)
     if channel_axis is None and image.ndim != 2:
         raise ValueError(f"image must be 2-D (or pass channel_axis), got shape {image.shape}")

@@ -14,9 +14,9 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.utils import check_random_state
 
+from ._backend import is_numpy, namespace, sliding_windows
 from ._docstrings import shares_parameters
 from ._validation import (
     check_channels_image,
@@ -147,22 +147,33 @@ class PatchGrid:
         """Patch rows ``(n, n_features)`` of ``image`` (of ``array_shape``) for the grid rows
         ``grid_rows`` (a slice), written into ``out`` if given (a C-contiguous array of at
         least ``n * n_features`` elements of ``dtype``, e.g. a buffer reused from chunk to
-        chunk)."""
+        chunk). ``image`` may be an array of any Array API library (``dtype`` then one of
+        its dtypes); the patches are of the same library, on the same device."""
+        xp, device = namespace(image)
         p = self.patch_size
-        # (rows, cols, p, p) windows of a grey image, (rows, cols, C, p, p) of a colour one
-        windows = sliding_window_view(np.asarray(image), (p, p), axis=(0, 1))
         rows = self.rows[grid_rows]
-        shape = (len(rows), len(self.cols), *windows.shape[2:])
+        channels = (self.n_channels,) if self.n_channels > 1 else ()
+        shape = (len(rows), len(self.cols), *channels, p, p)
+        size = int(np.prod(shape))
         if out is None:
-            out = np.empty(shape, dtype=dtype)
+            out = xp.empty(shape, dtype=dtype, device=device)
         else:
-            out = out.reshape(-1)[: np.prod(shape)].reshape(shape)
-        # Copies of strided views of the windows, one per arithmetic run of grid positions:
-        # twice as fast as fancy indexing with the grid's positions.
+            out = xp.reshape(xp.reshape(out, (-1,))[:size], shape)
+        # (rows, cols, [C,] p, p) windows where the library has a view of them
+        windows = sliding_windows(image, p)
         for row_part, *row_run in _runs(rows):
             for col_part, *col_run in _runs(self.cols):
-                out[row_part, col_part] = windows[_span(*row_run), _span(*col_run)]
-        return out.reshape(-1, self.n_features)
+                if windows is not None:
+                    # Copies of strided views of the windows, one per arithmetic run of grid
+                    # positions: twice as fast as fancy indexing with the grid's positions.
+                    out[row_part, col_part] = windows[_span(*row_run), _span(*col_run)]
+                    continue
+                for a in range(p):  # the standard has no windows: p^2 shifted slices
+                    for b in range(p):
+                        out[row_part, col_part, ..., a, b] = image[
+                            _span(*row_run, shift=a), _span(*col_run, shift=b), ...
+                        ]
+        return xp.reshape(out, (-1, self.n_features))
 
     def aggregate_into(self, out, patches, grid_rows=slice(None)):
         """Add patch rows (for grid rows ``grid_rows``) into the image ``out`` (of
@@ -170,31 +181,40 @@ class PatchGrid:
         p = self.patch_size
         rows = self.rows[grid_rows]
         channels = (self.n_channels,) if self.n_channels > 1 else ()
-        blocks = np.asarray(patches).reshape(len(rows), len(self.cols), *channels, p, p)
+        xp, _ = namespace(out, patches)
+        blocks = xp.reshape(patches, (len(rows), len(self.cols), *channels, p, p))
         # A few grid rows at a time, so that their estimates stay in cache through the p^2
         # strided adds below instead of streaming from memory once per add (the whole chunk
         # 64 times: aggregation ran several times slower on a 2-core machine with 2 MB of L2).
+        # (An accelerator gains nothing from it and pays a kernel launch per add: one block.)
         step = max(1, AGGREGATION_BLOCK // (len(self.cols) * self.n_channels))
+        if not is_numpy(xp):
+            step = len(rows)
         # The column views are the same for every block: built once.
         col_spans = [
             (col_part, [_span(*col_run, shift=b) for b in range(p)])
             for col_part, *col_run in _runs(self.cols)
         ]
         for start in range(0, len(rows), step):
-            _add_patches(out, blocks[start : start + step], rows[start : start + step], col_spans)
+            block = slice(start, min(start + step, len(rows)))
+            _add_patches(out, blocks[block, ...], rows[block], col_spans)
         return out
 
     def coverage(self, dtype=np.float64):
         """Number of patches covering each pixel."""
-        count = np.zeros(self.image_shape, dtype=dtype)
+        row_hits, col_hits = self.axis_coverage(dtype)
+        return np.outer(row_hits, col_hits)
+
+    def axis_coverage(self, dtype=np.float64):
+        """Patches covering each row and each column: their outer product is the
+        :meth:`coverage` (an image on any device is one product of two short vectors)."""
         p = self.patch_size
         row_hits = np.zeros(self.image_shape[0], dtype=dtype)
         col_hits = np.zeros(self.image_shape[1], dtype=dtype)
         for a in range(p):
             np.add.at(row_hits, self.rows + a, 1)
             np.add.at(col_hits, self.cols + a, 1)
-        count[:] = np.outer(row_hits, col_hits)
-        return count
+        return row_hits, col_hits
 
 
 #: Patches aggregated at a time: 4096 estimates of 8x8 float32 are 1 MB, within a 2 MB L2.
@@ -211,10 +231,10 @@ def _add_patches(out, blocks, rows, col_spans):
     for row_part, *row_run in _runs(rows):
         row_spans = [_span(*row_run, shift=a) for a in range(p)]
         for col_part, spans in col_spans:
-            part = blocks[row_part, col_part]
+            part = blocks[row_part, col_part, ...]
             for a, r in enumerate(row_spans):
                 for b, c in enumerate(spans):
-                    out[r, c] += part[..., a, b]
+                    out[r, c, ...] += part[..., a, b]
 
 
 def shifted_offset(stride, iteration):
@@ -491,7 +511,7 @@ def sample_patches(
     start = 0
     for image, count in zip(loaded, counts, strict=True):
         # (rows, cols, p, p) windows of a grey image, (rows, cols, 3, p, p) of a colour one
-        windows = sliding_window_view(image, (p, p), axis=(0, 1))
+        windows = sliding_windows(image, p)
         flat = rng.randint(0, windows.shape[0] * windows.shape[1], size=count)
         rows, cols = np.divmod(flat, windows.shape[1])
         out[start : start + count] = windows[rows, cols].reshape(count, -1)

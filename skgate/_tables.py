@@ -8,11 +8,13 @@ posterior (gating) and the Wiener filters ``V_h diag(s_h / (s_h + noise_var)) V_
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._backend import is_numpy, namespace, on_device
 from ._cache import cached
 from ._linalg import (
     LOG_2PI,
     dc_free_basis,
     grouped_matmul,
+    inverse_permutation,
     label_blocks,
     pack_symmetric,
     packed_outer,
@@ -66,6 +68,30 @@ class MixtureTables:
         self.basis32 = self.basis.astype(np.float32)
         self._gating = {}
         self._filters = {}
+        self._moved = {}  # the tables as arrays of other libraries, per device
+
+    def on_device_of(self, like, key, table):
+        """One of these tables as an array of another library, on another device.
+
+        Restoring a PyTorch tensor (or any Array API array) reads the tables there: each is
+        moved once per device and kept.
+
+        Parameters
+        ----------
+        like : array
+            An array of the library and on the device wanted (the patches at hand).
+        key : hashable
+            What ``table`` is (its name and noise level), the key of the moved copy.
+        table : ndarray
+            The NumPy table.
+
+        Returns
+        -------
+        array
+            ``table`` in ``like``'s library on its device; ``table`` itself for NumPy.
+        """
+        xp, device = namespace(like)
+        return on_device(self._moved, key, table, xp, device)
 
     @property
     def n_components(self):
@@ -85,6 +111,11 @@ class MixtureTables:
         coords : (n, d') ndarray of float32
             ``patches @ B``: their DC-free part (``d' = d - 1`` with DC removal).
         """
+        xp, _ = namespace(patches)
+        if not is_numpy(xp):
+            return xp.astype(patches, xp.float32) @ self.on_device_of(
+                patches, "basis", self.basis32
+            )
         return np.asarray(patches, dtype=np.float32) @ self.basis32
 
     def from_subspace(self, coords):
@@ -143,6 +174,9 @@ class MixtureTables:
             ``log pi_h + log N(y; 0, C_h + noise_var I)`` for every patch and component.
         """
         quad, const = self.gating_tables(noise_var)
+        key = ("gating", float(noise_var))
+        quad = self.on_device_of(coords, (*key, "quad"), quad)
+        const = self.on_device_of(coords, (*key, "const"), const)
         return packed_outer(coords).T @ quad + const
 
     def whitening_tables(self, noise_var):
@@ -191,19 +225,29 @@ class MixtureTables:
             The scores of ``candidates``, in their order.
         """
         maps, const = self.whitening_tables(noise_var)
+        xp, _ = namespace(patches, candidates)
+        key = ("whiten", float(noise_var))
+        maps = self.on_device_of(patches, (*key, "maps"), maps)
+        const = self.on_device_of(patches, (*key, "const"), const)
         n, k = candidates.shape
-        labels = candidates.ravel()
+        labels = xp.reshape(candidates, (-1,))
         # (patch, candidate) pairs sorted by component: one GEMM per component on the gathered
         # patches, and only the scores (not the whitened patches) are put back in order.
         order, blocks = label_blocks(labels, maps.shape[0])
-        gathered = np.take(patches, order // k, axis=0)
-        squares = np.empty(labels.size, dtype=np.float32)
-        for h, block in blocks:
-            whitened = gathered[block] @ maps[h]
-            squares[block] = np.einsum("ij,ij->i", whitened, whitened)
-        scores = np.empty(labels.size, dtype=np.float32)
-        scores[order] = const[labels[order]] - 0.5 * squares
-        return scores.reshape(n, k)
+        gathered = xp.take(patches, order // k, axis=0)
+        if is_numpy(xp):
+            squares = np.empty(labels.size, dtype=np.float32)
+            for h, block in blocks:
+                whitened = gathered[block] @ maps[h]
+                squares[block] = np.einsum("ij,ij->i", whitened, whitened)
+            scores = np.empty(labels.size, dtype=np.float32)
+            scores[order] = const[labels[order]] - 0.5 * squares
+            return scores.reshape(n, k)
+        squares = xp.concat(
+            [xp.sum((gathered[block, :] @ maps[h, ...]) ** 2, axis=1) for h, block in blocks]
+        )
+        ordered = xp.take(const, xp.take(labels, order)) - 0.5 * squares
+        return xp.reshape(xp.take(ordered, inverse_permutation(order)), (n, k))
 
     def wiener_filters(self, noise_var):
         """Wiener filters of the components in DC-free coordinates (built once, cached).
@@ -242,7 +286,10 @@ class MixtureTables:
         filtered : (n, d') ndarray of float32
             The Wiener estimates, in DC-free coordinates.
         """
-        return grouped_matmul(coords, labels, self.wiener_filters(noise_var))
+        filters = self.on_device_of(
+            coords, ("wiener", float(noise_var)), self.wiener_filters(noise_var)
+        )
+        return grouped_matmul(coords, labels, filters)
 
     def wiener_patch_filters(self, noise_var):
         """Wiener filters from patch rows to patch rows (built once, cached).
@@ -288,4 +335,7 @@ class MixtureTables:
         filtered : (n, d) ndarray of float32
             The Wiener estimates (``out`` if given).
         """
-        return grouped_matmul(patches, labels, self.wiener_patch_filters(noise_var), out=out)
+        filters = self.on_device_of(
+            patches, ("patch", float(noise_var)), self.wiener_patch_filters(noise_var)
+        )
+        return grouped_matmul(patches, labels, filters, out=out)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._backend import namespace, to_numpy
 from ._validation import MAX_ABS_VALUE, MIN_SIGMA, check_real
 
 __all__ = ["Units", "infer_units", "UNIT_WIDTHS"]
@@ -84,9 +85,11 @@ def check_data_range(data_range):
 
 
 def _sample(values):
-    flat = np.ravel(values)
-    step = max(1, flat.size // _MAX_SAMPLES)
-    return flat[::step]
+    """At most about :data:`_MAX_SAMPLES` of ``values``, evenly spread, on the host."""
+    xp, _ = namespace(values)
+    flat = xp.reshape(values, (-1,))
+    step = max(1, flat.shape[0] // _MAX_SAMPLES)
+    return to_numpy(flat[::step])
 
 
 def infer_units(observed, sigma, gain, data_range=None):

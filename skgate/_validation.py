@@ -7,11 +7,14 @@ Numbers are checked by scikit-learn's parameter machinery, the one behind the es
 ``ValueError`` and a ``TypeError``) and the same wording wherever it is made.
 """
 
+import math
 import numbers
 import os
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_parameter_constraints
+
+from ._backend import from_numpy, is_array, is_numpy, namespace, to_numpy
 
 
 class NumberInterval(Interval):
@@ -39,6 +42,8 @@ def check_positive_int(value, name, minimum=1, caller="skgate"):
 
 
 def _as_array(values, name):
+    if is_array(values):  # a tensor (any device) or another Array API array: kept as it is
+        return values
     try:
         return np.asarray(values)
     except (TypeError, ValueError) as exc:  # ragged nested lists, objects numpy cannot take
@@ -55,6 +60,9 @@ def as_float_image(image, name="image"):
     from skimage.util import img_as_float
 
     arr = _as_array(image, name)
+    xp, device = namespace(arr)
+    if not is_numpy(xp):
+        return _as_float_array(arr, xp, device, name)
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape})")
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
@@ -69,6 +77,25 @@ def as_float_image(image, name="image"):
     return arr
 
 
+def _as_float_array(arr, xp, device, name):
+    """:func:`as_float_image` for an array of another library: float32 and float64 stay,
+    other floats become float32; integers and booleans are scaled on the host as
+    scikit-image does (a rare case, not worth a second implementation)."""
+    from skimage.util import img_as_float
+
+    if math.prod(arr.shape) == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(arr.shape)})")
+    if xp.isdtype(arr.dtype, "complex floating"):
+        raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
+    if xp.isdtype(arr.dtype, "real floating"):
+        if arr.dtype in (xp.float32, xp.float64):
+            return arr
+        return xp.astype(arr, xp.float32)
+    if xp.isdtype(arr.dtype, ("integral", "bool")):
+        return from_numpy(img_as_float(to_numpy(arr)), xp, device, xp.float32)
+    raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+
+
 #: Largest magnitude accepted in images and noise levels, and the smallest noise level: the
 #: patch arithmetic runs in float32, where squares and sums of squares of larger values (or
 #: the penalties ``1 / sigma^2`` of smaller noise levels) overflow and turn into NaN.
@@ -79,9 +106,10 @@ MIN_SIGMA = 1e-12
 def check_finite_values(arr, name="image"):
     """Raise ``ValueError`` naming ``name`` unless every value of ``arr`` is finite and at
     most :data:`MAX_ABS_VALUE` in magnitude."""
-    if not np.all(np.isfinite(arr)):
+    xp, _ = namespace(arr)
+    if not bool(xp.all(xp.isfinite(arr))):
         raise ValueError(f"{name} contains NaN or infinite values")
-    largest = float(np.max(np.abs(arr))) if arr.size else 0.0
+    largest = float(xp.max(xp.abs(arr))) if math.prod(arr.shape) else 0.0
     if largest > MAX_ABS_VALUE:
         raise ValueError(
             f"{name} has values up to {largest:.3g} in magnitude, beyond the {MAX_ABS_VALUE:g} "

@@ -1,0 +1,126 @@
+"""The array namespaces the restoration core runs on (private module).
+
+The core is written once against the Array API standard: every kernel takes its namespace
+``xp`` from its input arrays, as scikit-learn does. NumPy arrays keep the ``numpy`` module
+itself (NumPy 2 implements the standard in its main namespace), so the NumPy fast paths
+(``out=`` buffers, ``sliding_window_view``, radix sorts) stay where they were; other arrays
+(PyTorch tensors on any device, CuPy, ``array-api-strict``) get ``array-api-compat``'s
+namespace (the installed package, or scikit-learn's vendored copy), imported only when one
+arrives. What the standard lacks lives here, each with a
+generic fallback: sliding windows, the float32 working dtype, moving the models' NumPy
+tables to an array's device once (cached per device) and results back to the host.
+"""
+
+import numpy as np
+
+__all__ = [
+    "namespace",
+    "is_numpy",
+    "on_device",
+    "to_numpy",
+    "sliding_windows",
+    "work_dtype",
+]
+
+
+def _compat():
+    """``array-api-compat``: the installed package, else the copy scikit-learn vendors (the
+    same code, so no dependency is added for it)."""
+    try:
+        import array_api_compat
+    except ImportError:
+        from sklearn.externals import array_api_compat
+    return array_api_compat
+
+
+def namespace(*arrays):
+    """``(xp, device)`` of ``arrays`` (NumPy arrays, scalars and None are ignored when other
+    arrays are present): the ``numpy`` module and ``"cpu"`` for NumPy arrays, otherwise
+    ``array-api-compat``'s namespace and the arrays' device. Arrays from two namespaces or on
+    two devices are refused."""
+    others = [a for a in arrays if a is not None and not _is_host(a)]
+    if not others:
+        return np, "cpu"
+    compat = _compat()
+    try:
+        xp = compat.array_namespace(*others)
+    except TypeError as error:
+        raise TypeError(f"arrays of different libraries cannot be mixed: {error}") from None
+    devices = {str(compat.device(a)) for a in others}
+    if len(devices) > 1:
+        raise ValueError(f"arrays on different devices cannot be mixed: {sorted(devices)}")
+    return xp, compat.device(others[0])
+
+
+def _is_host(value):
+    return isinstance(value, (np.ndarray, np.generic, int, float, complex, bool))
+
+
+def is_numpy(xp):
+    """Whether ``xp`` is NumPy itself (its fast paths apply)."""
+    return xp is np
+
+
+def is_array(value):
+    """Whether ``value`` is an array of another namespace than NumPy (a tensor, ...) that
+    the core can restore (a dask array is not: it has its own path)."""
+    if _is_host(value) or value is None:
+        return False
+    compat = _compat()
+    return compat.is_array_api_obj(value) and not (
+        compat.is_dask_array(value) or compat.is_numpy_array(value)
+    )
+
+
+def work_dtype(xp):
+    """The dtype of images on a device: float32 (the patches' precision; float64 is slow on
+    most accelerators)."""
+    return np.float64 if is_numpy(xp) else xp.float32
+
+
+def on_device(store, key, array, xp, device):
+    """``array`` (NumPy) as an array of ``xp`` on ``device``, converted once: ``store`` (a
+    dict the owner keeps) caches it under ``key`` and the device. NumPy keeps ``array``."""
+    if is_numpy(xp):
+        return array
+    full_key = (key, xp.__name__, str(device))
+    moved = store.get(full_key)
+    if moved is None:
+        moved = store[full_key] = xp.asarray(np.ascontiguousarray(array), device=device)
+    return moved
+
+
+def to_numpy(array):
+    """A host NumPy copy of ``array`` (any namespace, any device)."""
+    if isinstance(array, np.ndarray):
+        return array
+    compat = _compat()
+    if compat.is_torch_array(array):
+        return array.detach().cpu().numpy()
+    if compat.is_cupy_array(array):
+        return array.get()
+    try:
+        return np.asarray(array)
+    except (TypeError, ValueError, RuntimeError):
+        return np.from_dlpack(compat.to_device(array, "cpu"))
+
+
+def from_numpy(array, xp, device, dtype=None):
+    """A NumPy array as one of ``xp`` on ``device`` (``dtype``: an ``xp`` dtype)."""
+    if is_numpy(xp):
+        return np.asarray(array, dtype=dtype)
+    moved = xp.asarray(np.ascontiguousarray(array), device=device)
+    return moved if dtype is None else xp.astype(moved, dtype)
+
+
+def sliding_windows(image, p):
+    """The ``(M-p+1, N-p+1, [C,] p, p)`` view of every ``p x p`` window of ``image``
+    (``(M, N)`` or ``(M, N, C)``) where the library has one (NumPy's
+    ``sliding_window_view``, PyTorch's ``unfold``), else None: the caller copies the p^2
+    shifted slices instead."""
+    if isinstance(image, np.ndarray):
+        return np.lib.stride_tricks.sliding_window_view(image, (p, p), axis=(0, 1))
+    compat = _compat()
+    if compat.is_torch_array(image):
+        return image.unfold(0, p, 1).unfold(1, p, 1)
+    return None

@@ -1,0 +1,207 @@
+"""Arrays of other libraries than NumPy (skgate._backend): the same restoration on
+``array-api-strict`` (the standard and nothing more: the generic paths) and on PyTorch's
+CPU build (its fast paths), equal to NumPy's. Each library's tests skip cleanly where it is
+not installed; CUDA tests skip without a GPU."""
+
+import numpy as np
+import pytest
+
+from skgate import (
+    Blur,
+    EPLLRestorer,
+    ExactGating,
+    FlatTailGating,
+    GaussianNoise,
+    MixtureTables,
+    NetworkGating,
+    denoise_epll,
+    load_default_network,
+    load_default_prior,
+)
+from skgate._backend import namespace, to_numpy
+from skgate._linalg import grouped_matmul
+from skgate._multiscale import downsample, upsample
+from skgate._patches import PatchGrid
+
+
+def _strict():
+    xs = pytest.importorskip("array_api_strict")
+    return lambda a, dtype=None: xs.asarray(np.asarray(a, dtype=dtype))
+
+
+def _torch():
+    torch = pytest.importorskip("torch")
+    return lambda a, dtype=None: torch.asarray(np.array(a, dtype=dtype))
+
+
+def _cuda():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    return lambda a, dtype=None: torch.asarray(np.array(a, dtype=dtype), device="cuda")
+
+
+LIBRARIES = {"array-api-strict": _strict, "torch": _torch, "torch-cuda": _cuda}
+
+
+@pytest.fixture(params=list(LIBRARIES))
+def convert(request):
+    """A function making an array of the library from a NumPy array."""
+    return LIBRARIES[request.param]()
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return MixtureTables(load_default_prior())
+
+
+@pytest.fixture(scope="module")
+def noisy_case():
+    rng = np.random.default_rng(0)
+    from skimage import data
+
+    clean = data.camera()[140:236, 200:328].astype(np.float64) / 255
+    return clean, clean + 25 / 255 * rng.standard_normal(clean.shape)
+
+
+def _psnr(x, clean):
+    return 10 * np.log10(1.0 / np.mean((np.asarray(x, dtype=np.float64) - clean) ** 2))
+
+
+@pytest.mark.parametrize("stride, offset", [(1, (0, 0)), (3, (1, 2)), (8, (0, 5))])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_patches_and_aggregation_equal_numpy(convert, stride, offset, channels):
+    rng = np.random.default_rng(1)
+    shape = (21, 26) + ((channels,) if channels > 1 else ())
+    image = rng.random(shape).astype(np.float32)
+    grid = PatchGrid(shape[:2], 8, stride, offset, channels)
+    rows = slice(1, None)
+    expected = grid.extract(image, rows, dtype=np.float32)
+    device_image = convert(image)
+    xp, _ = namespace(device_image)
+    patches = grid.extract(device_image, rows, dtype=xp.float32)
+    assert type(patches) is type(device_image)
+    np.testing.assert_array_equal(to_numpy(patches), expected)
+
+    estimates = rng.random(expected.shape).astype(np.float32)
+    summed = grid.aggregate_into(np.zeros(grid.array_shape, np.float32), estimates, rows)
+    device_sum = grid.aggregate_into(
+        convert(np.zeros(grid.array_shape, np.float32)), convert(estimates), rows
+    )
+    np.testing.assert_allclose(to_numpy(device_sum), summed, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(9, 12), (10, 13, 3)])
+def test_scales_equal_numpy(convert, shape):
+    image = np.random.default_rng(2).random(shape)
+    out_shape = (2 * (shape[0] // 2) + 1, 2 * (shape[1] // 2))
+    np.testing.assert_allclose(to_numpy(downsample(convert(image))), downsample(image))
+    small = downsample(image)
+    np.testing.assert_allclose(
+        to_numpy(upsample(convert(small), out_shape)), upsample(small, out_shape), atol=1e-12
+    )
+
+
+def test_upsample_is_scikit_images_bilinear():
+    from skimage.transform import resize
+
+    small = np.random.default_rng(3).random((7, 5))
+    expected = resize(small, (14, 10), order=1, mode="edge", anti_aliasing=False)
+    np.testing.assert_allclose(upsample(small, (14, 10)), expected, atol=1e-12)
+    np.testing.assert_allclose(upsample(small, (15, 11))[:14, :10], expected, atol=1e-12)
+    np.testing.assert_array_equal(upsample(small, (15, 11))[14], upsample(small, (15, 11))[13])
+
+
+def test_grouped_filters_equal_numpy(convert, tables):
+    rng = np.random.default_rng(4)
+    rows = rng.standard_normal((500, 64)).astype(np.float32)
+    labels = rng.integers(0, 5, 500)  # a few components present, most absent
+    filters = tables.wiener_patch_filters(0.01)
+    expected = grouped_matmul(rows, labels, filters)
+    got = grouped_matmul(convert(rows), convert(labels), convert(filters))
+    np.testing.assert_allclose(to_numpy(got), expected, rtol=1e-5, atol=1e-5)
+
+
+def _strategies(tables):
+    network = load_default_network()
+    return {
+        "exact": ExactGating(tables),
+        "flat-tail": FlatTailGating(tables),
+        "network": NetworkGating(network, tables),
+        "network+exact": NetworkGating(network, tables, top_k=2),
+    }
+
+
+@pytest.mark.parametrize("name", ["exact", "flat-tail", "network", "network+exact"])
+def test_gating_labels_equal_numpy(convert, tables, noisy_case, name):
+    _, noisy = noisy_case
+    patches = PatchGrid(noisy.shape, 8, 2).extract(noisy, dtype=np.float32)
+    strategy = _strategies(tables)[name]
+    expected = strategy.assign(patches, 0.005)
+    got = to_numpy(strategy.assign(convert(patches), 0.005))
+    assert got.shape == expected.shape
+    # Another GEMM may order its sums differently: a near tie can flip, nothing more.
+    assert np.mean(got == expected) > 0.995
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("gating", ["exact", "network", "network+exact", "flat-tail"])
+def test_denoise_equals_numpy(convert, noisy_case, dtype, gating):
+    clean, noisy = noisy_case
+    noisy = noisy.astype(dtype)
+    expected = denoise_epll(noisy, sigma=25 / 255, gating=gating)
+    image = convert(noisy)
+    before = to_numpy(image).copy()
+    got = denoise_epll(image, sigma=25 / 255, gating=gating)
+    assert type(got) is type(image)
+    assert got.dtype == image.dtype and tuple(got.shape) == noisy.shape
+    assert str(namespace(got)[1]) == str(namespace(image)[1])
+    np.testing.assert_array_equal(to_numpy(image), before)  # the input is left alone
+    assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
+
+
+def test_every_setting_of_the_core_on_an_array(convert, noisy_case):
+    """One scale, stride 1, penalties, clip, x0, callback and progress: the same result."""
+    clean, noisy = noisy_case
+    kwargs = dict(scales=1, stride=1, betas=[50, 200, 800, 3200], clip=(0.0, 1.0))
+    restorer = EPLLRestorer(**kwargs)
+    start = np.clip(noisy, 0, 1)
+    seen, done = [], []
+    expected = restorer.restore(noisy, GaussianNoise(0.1), x0=start)
+    got = restorer.restore(
+        convert(noisy),
+        GaussianNoise(0.1),
+        x0=convert(start),
+        callback=lambda i, beta, x: seen.append((i, type(x))),
+        progress=lambda d, t: done.append((d, t)),
+    )
+    assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
+    assert [i for i, _ in seen] == [0, 1, 2, 3] and seen[0][1] is type(got)
+    assert done[-1] == (4, 4)
+    assert float(to_numpy(got).min()) >= 0.0 and float(to_numpy(got).max()) <= 1.0
+
+
+def test_estimated_sigma_and_numpy_start(convert, noisy_case):
+    clean, noisy = noisy_case
+    expected = denoise_epll(noisy)
+    got = denoise_epll(convert(noisy))
+    assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
+    # a NumPy x0 beside a tensor image is moved to the image's device
+    restored = EPLLRestorer(scales=1).restore(convert(noisy), GaussianNoise(0.1), x0=noisy)
+    assert type(restored) is type(convert(noisy))
+
+
+def test_what_arrays_do_not_support_yet_is_refused_by_name(convert, noisy_case):
+    _, noisy = noisy_case
+    image = convert(noisy)
+    with pytest.raises(TypeError, match="GaussianNoise only"):
+        EPLLRestorer().restore(image, Blur(np.ones((3, 3)) / 9, 0.01))
+    for setting in [dict(tile_shape=64), dict(n_jobs=2), dict(adapt=1), dict(second_stage="local")]:
+        with pytest.raises(ValueError, match=next(iter(setting))):
+            denoise_epll(image, sigma=0.1, **setting)
+    with pytest.raises(TypeError, match="colour"):
+        denoise_epll(convert(np.stack([noisy] * 3, axis=-1)), sigma=0.1, channel_axis=-1)
+    bad = noisy.copy()
+    bad[3, 4] = np.nan
+    with pytest.raises(ValueError, match="image contains NaN"):
+        denoise_epll(convert(bad), sigma=0.1)
