@@ -12,13 +12,12 @@ device's peak memory. deepinv's EPLL is not run: it loads its mixture from a hub
 """
 
 import argparse
-import json
 import statistics
 import time
 from functools import partial
 
 import numpy as np
-from _common import print_table, psnr
+from _common import print_table, psnr, write_table_json
 from bench_scale import synthetic
 from skimage import data
 from skimage.transform import resize
@@ -116,21 +115,14 @@ def main():
         "difference",
         "peak MB",
     ]
-    title = f"Tensors on {args.device} against NumPy (sigma 25, float32)"
+    where = f"{args.device} ({torch.cuda.get_device_name()})" if cuda else args.device
+    title = f"Tensors on {where} against NumPy (sigma 25, float32, torch {torch.__version__})"
     print_table(title, header, rows)
     if args.json:
-        record = {
-            "title": title,
-            "header": header,
-            "rows": rows,
-            "command": "python benchmarks/bench_device.py "
-            + " ".join(
-                f"--{k} {v}" for k, v in vars(args).items() if v is not None and k != "json"
-            ),
-            "device": torch.cuda.get_device_name() if cuda else args.device,
-        }
-        with open(args.json, "w") as f:
-            json.dump(record, f, indent=1)
+        command = "python benchmarks/bench_device.py " + " ".join(
+            f"--{k} {v}" for k, v in vars(args).items() if v is not None
+        )
+        write_table_json(args.json, title, header, rows, command)
 
 
 if __name__ == "__main__":

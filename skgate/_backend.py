@@ -17,6 +17,7 @@ __all__ = [
     "namespace",
     "is_numpy",
     "on_device",
+    "like",
     "to_numpy",
     "sliding_windows",
     "work_dtype",
@@ -78,16 +79,35 @@ def work_dtype(xp):
     return np.float64 if is_numpy(xp) else xp.float32
 
 
-def on_device(store, key, array, xp, device):
-    """``array`` (NumPy) as an array of ``xp`` on ``device``, converted once: ``store`` (a
-    dict the owner keeps) caches it under ``key`` and the device. NumPy keeps ``array``."""
+def on_device(store, key, array, xp, device, dtype=None):
+    """``array`` (NumPy) as an array of ``xp`` on ``device`` (of ``dtype``, an ``xp``
+    dtype, if given), converted once: ``store`` (a dict the owner keeps) caches it under
+    ``key``, the device and the dtype. NumPy keeps ``array``."""
     if is_numpy(xp):
         return array
-    full_key = (key, xp.__name__, str(device))
+    full_key = (key, xp.__name__, str(device), str(dtype))
     moved = store.get(full_key)
     if moved is None:
-        moved = store[full_key] = xp.asarray(np.ascontiguousarray(array), device=device)
+        moved = xp.asarray(np.ascontiguousarray(array), device=device)
+        if dtype is not None:
+            moved = xp.astype(moved, dtype)
+        store[full_key] = moved
     return moved
+
+
+def like(array, reference, store, key):
+    """``array`` (a NumPy table of an object that caches its copies in ``store``) in the
+    library and on the device of ``reference``, of its precision: complex tables become
+    complex64 beside float32 images, real ones take the image's dtype."""
+    xp, device = namespace(reference)
+    if is_numpy(xp):
+        return array
+    dtype = reference.dtype
+    if np.iscomplexobj(array):
+        dtype = xp.complex64 if dtype == xp.float32 else xp.complex128
+    elif array.dtype == bool:
+        dtype = xp.bool
+    return on_device(store, key, array, xp, device, dtype)
 
 
 def to_numpy(array):

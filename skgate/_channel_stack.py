@@ -11,6 +11,7 @@ import copy
 
 import numpy as np
 
+from ._backend import is_array, namespace
 from ._likelihoods import Likelihood
 
 __all__ = ["ChannelStack"]
@@ -101,7 +102,8 @@ class ChannelStack(Likelihood):
             if isinstance(method, str)
             else method
         )
-        return np.stack(
+        xp, _ = namespace(*arrays)
+        return xp.stack(
             [
                 call(likelihood, *(a[..., c] for a in arrays))
                 for c, likelihood in enumerate(self.likelihoods)
@@ -120,7 +122,7 @@ class ChannelStack(Likelihood):
         return self._map("with_sigma", sigma)
 
     def check_observation(self, y):
-        y = np.asarray(y)
+        y = y if is_array(y) else np.asarray(y)
         if y.ndim != 3 or y.shape[-1] != self.n_channels:
             raise ValueError(
                 f"image must have shape (M, N, {self.n_channels}) for {self.n_channels} "
@@ -129,9 +131,10 @@ class ChannelStack(Likelihood):
         return self._each("check_observation", y)
 
     def observed_values(self, y):
-        return np.concatenate(
+        xp, _ = namespace(y)
+        return xp.concat(
             [
-                np.ravel(likelihood.observed_values(y[..., c]))
+                xp.reshape(likelihood.observed_values(y[..., c]), (-1,))
                 for c, likelihood in enumerate(self.likelihoods)
             ]
         )
@@ -162,7 +165,9 @@ class ChannelStack(Likelihood):
         def solve(likelihood, y, patch_sum, coverage, x0):
             return likelihood.solve(y, patch_sum, coverage, lam, beta, x0=x0)
 
-        x0 = np.zeros(patch_sum.shape) if x0 is None else x0
+        if x0 is None:
+            xp, device = namespace(patch_sum)
+            x0 = xp.zeros(patch_sum.shape, dtype=patch_sum.dtype, device=device)
         return self._each(solve, y, patch_sum, coverage, x0)
 
     def tile(self, window):

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._backend import is_array, namespace
+from ._backend import from_numpy, is_numpy, namespace, work_dtype
 from ._channel_stack import ChannelStack
 from ._epll import restore_observation
 from ._mosaic import BayerMosaic
@@ -109,13 +109,9 @@ def restore_channels(
         return namespace(restored)[0].astype(restored, dtype, copy=False)
     if image.ndim != 3:
         raise ValueError(f"with channel_axis the image must be 3-D, got shape {image.shape}")
-    if is_array(image):
-        raise TypeError(
-            "colour images are restored from NumPy arrays only for now: pass each channel "
-            "as a 2-D array, or a NumPy array"
-        )
     check_channel_axis(image.ndim, channel_axis)
-    channels = np.moveaxis(image, channel_axis, -1).astype(np.float64)
+    xp, device = namespace(image)
+    channels = xp.astype(xp.moveaxis(image, channel_axis, -1), work_dtype(xp))
     if core.n_channels > 1 and channels.shape[-1] != core.n_channels:
         raise _wrong_channels(core.n_channels, image.shape, channel_axis)
     colour_patches = _uses_colour_patches(core, channels.shape[-1], likelihood)
@@ -131,17 +127,21 @@ def restore_channels(
         observed = stack.observed_values(channels)
         units = infer_units(observed, stack.sigma, stack.constant_gain(), data_range)
     # The missing pixels of an inpainting observation may hold anything (NaN included).
-    channels = np.nan_to_num(units.observation_to_unit(channels), nan=0.0)
+    channels = units.observation_to_unit(channels)
+    if is_numpy(xp):
+        channels = np.nan_to_num(channels, nan=0.0)
+    else:
+        channels = xp.where(xp.isnan(channels), xp.zeros_like(channels), channels)
     n_channels = channels.shape[-1]
     if colour_patches:
         if x0 is not None:
-            x0 = _checked_start(x0, image.shape, channel_axis, units)
+            x0 = _checked_start(x0, image.shape, channel_axis, units, image)
         out = _restore_colour_patches(channels, stack, core, units, progress, x0)
-        return np.moveaxis(out, -1, channel_axis).astype(dtype, copy=False)
+        return xp.astype(xp.moveaxis(out, -1, channel_axis), dtype, copy=False)
     # The opponent space mixes the channels: only one degradation for all commutes with it.
     opponent = n_channels == 3 and stack.is_uniform
     if opponent:
-        channels = channels @ _OPPONENT.T
+        channels = channels @ from_numpy(_OPPONENT.T, xp, device, channels.dtype)
         gains = np.linalg.norm(_OPPONENT, axis=1)
     else:
         gains = np.ones(n_channels)
@@ -154,7 +154,7 @@ def restore_channels(
     # Each channel is already in [0, 1] units; the core still converts the user's
     # penalties and clip with the image's units (a constant gain of 0: no second offset).
     channel_units_ = Units(offset=0.0, scale=units.scale)
-    out = np.stack(
+    out = xp.stack(
         [
             restore_observation(
                 channels[..., c] * units.scale,
@@ -169,9 +169,9 @@ def restore_channels(
         axis=-1,
     )
     if opponent:
-        out = out @ _OPPONENT_INVERSE.T
+        out = out @ from_numpy(_OPPONENT_INVERSE.T, xp, device, out.dtype)
     out = units.image_from_unit(out)
-    return np.moveaxis(out, -1, channel_axis).astype(dtype, copy=False)
+    return xp.astype(xp.moveaxis(out, -1, channel_axis), dtype, copy=False)
 
 
 def _wrong_channels(n_channels, shape, channel_axis):
@@ -182,14 +182,17 @@ def _wrong_channels(n_channels, shape, channel_axis):
     )
 
 
-def _checked_start(x0, shape, channel_axis, units):
+def _checked_start(x0, shape, channel_axis, units, like):
     """The user's starting image ``x0`` (the image's shape) with its channels last, in
     [0, 1] units."""
-    x0 = as_float_image(np.asarray(x0), "x0")
-    if x0.shape != shape:
-        raise ValueError(f"x0 has shape {x0.shape}, the image {shape}")
+    xp, _ = namespace(like)
+    x0 = as_float_image(x0, "x0")
+    if tuple(x0.shape) != tuple(shape):
+        raise ValueError(f"x0 has shape {tuple(x0.shape)}, the image {tuple(shape)}")
     check_finite_values(x0, "x0")
-    return units.image_to_unit(np.moveaxis(x0, channel_axis, -1).astype(np.float64))
+    if isinstance(x0, np.ndarray) and not is_numpy(xp):  # to the image's device
+        x0 = from_numpy(x0, xp, namespace(like)[1])
+    return units.image_to_unit(xp.astype(xp.moveaxis(x0, channel_axis, -1), work_dtype(xp)))
 
 
 def _restore_colour_patches(channels, stack, core, units, progress, x0=None):

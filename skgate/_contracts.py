@@ -5,6 +5,7 @@ one gets an error naming its method instead of a wrong image."""
 
 import numpy as np
 
+from ._backend import is_array, namespace
 from ._channel_stack import ChannelStack
 from ._likelihoods import Blur, GaussianNoise, Inpainting
 from ._mosaic import BayerMosaic
@@ -39,7 +40,19 @@ def array_shape(likelihood, shape):
 
 
 def _check_returned(value, method, shape):
-    """What a likelihood ``method`` returned must be a real, finite array of ``shape``."""
+    """What a likelihood ``method`` returned must be a real, finite array of ``shape`` (an
+    array of the observation's library where that is not NumPy)."""
+    if is_array(value):
+        xp, _ = namespace(value)
+        if not xp.isdtype(value.dtype, ("real floating", "integral")):
+            raise TypeError(f"likelihood.{method} must return a real array, got {value.dtype}")
+        if tuple(value.shape) != tuple(shape):
+            raise ValueError(
+                f"likelihood.{method} returned shape {tuple(value.shape)}, expected {shape}"
+            )
+        if not bool(xp.all(xp.isfinite(value))):
+            raise ValueError(f"likelihood.{method} returned NaN or infinite values")
+        return value
     if not isinstance(value, np.ndarray) or not (
         np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer)
     ):

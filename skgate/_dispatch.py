@@ -9,12 +9,11 @@ layers), channels go to the colour adapter, and a 2-D observation goes to the co
 Every layer below receives checked arguments and calls only downwards.
 """
 
-from joblib import effective_n_jobs
-
 from ._backend import is_array
+from ._channel_stack import ChannelStack
 from ._colour import restore_channels
 from ._lazy import is_dask_array, restore_lazy
-from ._likelihoods import GaussianNoise
+from ._likelihoods import Blur, GaussianNoise, Inpainting
 
 __all__ = ["restore"]
 
@@ -55,23 +54,23 @@ def restore(
 
 def _check_array_support(likelihood, core):
     """What an array of another library than NumPy (a PyTorch tensor, a CuPy array, ...) is
-    restored with so far, on its own device: Gaussian noise, every gating and scale, one
-    piece (no tiles), without adaptation or the second stage."""
+    restored with so far, on its own device: this package's noise, blur and inpainting
+    (one for all channels or one per channel), every gating and scale, tiles in sequence
+    (one device), without adaptation or the second stage."""
     what = "an image of another library than NumPy"
-    if type(likelihood) is not GaussianNoise:
+    channels = likelihood.likelihoods if type(likelihood) is ChannelStack else [likelihood]
+    if not all(type(channel) in (GaussianNoise, Blur, Inpainting) for channel in channels):
         raise TypeError(
-            f"{what} is restored with GaussianNoise only for now, got "
+            f"{what} is restored with GaussianNoise, Blur or Inpainting for now, got "
             f"{type(likelihood).__name__}: pass a NumPy array"
         )
     unsupported = {
-        "tile_shape": core.tile_shape is not None,
-        "n_jobs": effective_n_jobs(core.n_jobs) != 1,
         "adapt": core.adapt != 0,
         "second_stage": core.second_stage is not None,
     }
     for name, given in unsupported.items():
         if given:
             raise ValueError(
-                f"{name} is not supported for {what} yet (it is restored on its device in "
-                "one piece): leave it at its default, or pass a NumPy array"
+                f"{name} is not supported for {what} yet: leave it at its default, or pass "
+                "a NumPy array"
             )

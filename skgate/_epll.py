@@ -24,7 +24,7 @@ import numpy as np
 from joblib import effective_n_jobs
 
 from ._adaptation import adapt_prior
-from ._backend import from_numpy, namespace, work_dtype
+from ._backend import from_numpy, is_numpy, namespace, work_dtype
 from ._contracts import (
     array_shape,
     check_initial_estimate,
@@ -202,7 +202,13 @@ class EPLL:
         if warn:
             _warn_if_sigma_exceeds_the_image(likelihood.sigma * units.scale, y * units.scale)
         settings = self._pass(likelihood, units, p)
-        layout = self._tile_layout(shape, likelihood, p)
+        # One device restores its tiles in sequence, and only when asked to (tile_shape).
+        on_device = not is_numpy(xp)
+        layout = (
+            None
+            if on_device and self.tile_shape is None
+            else self._tile_layout(shape, likelihood, p)
+        )
         if x0 is None:
             x = likelihood.initial_estimate(y)
             if not trusted_likelihood(likelihood):
@@ -221,7 +227,8 @@ class EPLL:
             x = _iterate(y, likelihood, x, settings, callback, progress, (prior, tables, gating))
         else:
             restore_window = partial(_iterate, settings=settings)
-            x = restore_in_tiles(restore_window, y, likelihood, x, layout, self.n_jobs, progress)
+            n_jobs = 1 if on_device else self.n_jobs
+            x = restore_in_tiles(restore_window, y, likelihood, x, layout, n_jobs, progress)
         if coarse is not None:
             weight = (
                 fusion_weight(likelihood.sigma)

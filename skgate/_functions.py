@@ -10,6 +10,7 @@ functions' defaults.
 import numpy as np
 
 from ._adaptation import DEFAULT_STRENGTH
+from ._backend import is_array, to_numpy
 from ._channel_stack import ChannelStack
 from ._docstrings import shares_parameters
 from ._lazy import LazyInpainting, is_dask_array
@@ -385,7 +386,7 @@ def demosaic_epll(
 def _per_channel(make, values, channel_axis, name):
     """``make(values)``, or for a 3-D ``values`` (one per channel, stacked on
     ``channel_axis``) the :class:`ChannelStack` of ``make`` of each channel's."""
-    values = np.asarray(values)
+    values = np.asarray(to_numpy(values) if is_array(values) else values)  # small: on the host
     if values.ndim != 3:
         return make(values)
     if channel_axis is None:

@@ -29,7 +29,7 @@ from scipy import ndimage
 from scipy.sparse.linalg import LinearOperator, cg
 from sklearn.exceptions import ConvergenceWarning
 
-from ._backend import is_numpy, namespace
+from ._backend import from_numpy, is_array, is_numpy, like, namespace, to_numpy
 from ._validation import MIN_SIGMA, check_finite_values, check_image_2d, check_noise_level
 from ._warnings import warn
 
@@ -385,7 +385,18 @@ class Likelihood(ABC):
         """An approximate inverse of the normal operator for CG; none by default."""
         return None
 
+    def _on_device_of(self, reference, key, table):
+        """``table`` (NumPy) beside ``reference``: in its library, on its device (moved
+        once per device and kept with this degradation)."""
+        return like(table, reference, self.__dict__.setdefault("_moved", {}), key)
+
     def _solve_cg(self, y, patch_sum, coverage, lam, beta, x0=None, rtol=1e-6, maxiter=1000):
+        xp, device = namespace(y, patch_sum, coverage)
+        if not is_numpy(xp):  # SciPy's conjugate gradients run on the host
+            host = [to_numpy(a) for a in (y, patch_sum, coverage)]
+            start = None if x0 is None else to_numpy(x0)
+            solved = self._solve_cg(*host, lam, beta, start, rtol, maxiter)
+            return from_numpy(solved, xp, device, y.dtype)
         # CG stops at rtol; the iteration cap only matters when the preconditioner is poor,
         # e.g. a small blurred tile whose valid region the FFT inverse ignores: hypothesis found
         # one (12 x 22 tile, 7 x 6 kernel) that needed ~400 iterations where 200 were allowed.
@@ -557,20 +568,33 @@ class Inpainting(Likelihood):
             raise ValueError(
                 f"mask shape {self.observed.shape} does not match image shape {y.shape}"
             )
+        xp, _ = namespace(y)
+        if not is_numpy(xp):
+            observed = self._on_device_of(y, "observed", self.observed)
+            return check_finite_values(xp.where(observed, y, xp.zeros_like(y)), "image")
         y = np.where(self.observed, y, 0.0).astype(y.dtype, copy=False)
         return check_finite_values(y, "image")
 
     def observed_values(self, y):
+        if not isinstance(y, np.ndarray):
+            return y[self._on_device_of(y, "observed", self.observed)]
         return np.asarray(y)[self.observed]
 
     def constant_gain(self):
         return 1.0
 
+    def _weights_beside(self, x):
+        if isinstance(x, np.ndarray):
+            return self._weights
+        return self._on_device_of(x, "weights", self._weights)
+
     def forward(self, x):
-        return np.asarray(x) * self._weights
+        x = x if is_array(x) else np.asarray(x)
+        return x * self._weights_beside(x)
 
     def adjoint(self, r):
-        return np.asarray(r) * self._weights
+        r = r if is_array(r) else np.asarray(r)
+        return r * self._weights_beside(r)
 
     def initial_estimate(self, y):
         """Where the splitting starts: the missing pixels filled in smoothly.
@@ -590,6 +614,9 @@ class Inpainting(Likelihood):
         x0 : ndarray
             The observed pixels as they are, the missing ones filled.
         """
+        xp, device = namespace(y)
+        if not is_numpy(xp):  # the smoothing and the distance transform run on the host
+            return from_numpy(self.initial_estimate(to_numpy(y)), xp, device, y.dtype)
         y = np.where(self.observed, y, 0.0)
         estimate = y.copy()
         if not self.observed.any():  # a window inside a hole: nothing to fill from
@@ -613,7 +640,7 @@ class Inpainting(Likelihood):
         return estimate
 
     def solve(self, y, patch_sum, coverage, lam, beta, x0=None):
-        weights = lam * self._weights
+        weights = lam * self._weights_beside(y)
         return (weights * y + beta * patch_sum) / (weights + beta * coverage)
 
     def tile(self, window):
@@ -674,6 +701,14 @@ def _kernel_otf(kernel, shape):
     padded[:kh, :kw] = kernel
     padded = np.roll(padded, (-(kh // 2), -(kw // 2)), axis=(0, 1))
     return np.fft.rfft2(padded)
+
+
+def _filtered(image, response):
+    """``image`` (an array of any Array API library) filtered by the frequency ``response``
+    of its real FFT (the standard's ``fft`` extension)."""
+    xp, _ = namespace(image)
+    spectrum = xp.fft.rfftn(image, axes=(0, 1)) * response
+    return xp.fft.irfftn(spectrum, s=tuple(image.shape), axes=(0, 1))
 
 
 class Blur(Likelihood):
@@ -750,22 +785,37 @@ class Blur(Likelihood):
 
     def check_observation(self, y):
         y = super().check_observation(y)
-        self._otf_for(y.shape)
+        self._otf_for(tuple(y.shape))
         return y
 
     def constant_gain(self):
         return float(self.kernel.sum())
 
+    def _otf_beside(self, x):
+        """The OTF for ``x``'s shape, in ``x``'s library and on its device."""
+        shape = tuple(x.shape)
+        return self._on_device_of(x, ("otf", shape), self._otf_for(shape))
+
     def forward(self, x):
+        if is_array(x):
+            return _filtered(x, self._otf_beside(x))
         x = np.asarray(x, dtype=np.float64)
         return np.fft.irfft2(np.fft.rfft2(x) * self._otf_for(x.shape), s=x.shape)
 
     def adjoint(self, r):
+        if is_array(r):
+            xp, _ = namespace(r)
+            return _filtered(r, xp.conj(self._otf_beside(r)))
         r = np.asarray(r, dtype=np.float64)
         return np.fft.irfft2(np.fft.rfft2(r) * np.conj(self._otf_for(r.shape)), s=r.shape)
 
-    def _fft_inverse(self, shape, lam, beta, level):
-        """``v -> (lam A^T A + beta * level I)^-1 v`` by FFT."""
+    def _fft_inverse(self, shape, lam, beta, level, like=None):
+        """``v -> (lam A^T A + beta * level I)^-1 v`` by FFT (in the library of the
+        array ``like``, if given)."""
+        if like is not None and is_array(like):
+            xp, _ = namespace(like)
+            denominator = lam * xp.abs(self._otf_beside(like)) ** 2 + beta * level
+            return lambda v: _filtered(xp.reshape(v, shape), 1.0 / denominator)
         denominator = lam * np.abs(self._otf_for(shape)) ** 2 + beta * level
 
         def apply(v):
@@ -780,10 +830,12 @@ class Blur(Likelihood):
         return LinearOperator((n, n), matvec=apply, dtype=np.float64)
 
     def solve(self, y, patch_sum, coverage, lam, beta, x0=None):
-        if np.ptp(coverage) == 0:
+        xp, _ = namespace(coverage)
+        if float(xp.max(coverage) - xp.min(coverage)) == 0:
             rhs = self.normal_rhs(y, patch_sum, lam, beta)
-            level = float(coverage.flat[0])
-            return self._fft_inverse(y.shape, lam, beta, level)(rhs).reshape(y.shape)
+            level = float(coverage[0, 0])
+            solved = self._fft_inverse(tuple(y.shape), lam, beta, level, like=rhs)(rhs)
+            return xp.reshape(solved, y.shape)
         return self._solve_cg(y, patch_sum, coverage, lam, beta, x0)
 
     @property
@@ -826,13 +878,17 @@ class _TileBlur(Blur):
         valid[kh - 1 : shape[0] - kh + 1, kw - 1 : shape[1] - kw + 1] = 1.0
         return valid
 
+    def _valid_beside(self, x):
+        shape = tuple(x.shape)
+        return self._on_device_of(x, ("valid", shape), self._valid(shape))
+
     def forward(self, x):
         out = super().forward(x)
-        return out * self._valid(out.shape)
+        return out * self._valid_beside(out)
 
     def adjoint(self, r):
-        r = np.asarray(r, dtype=np.float64)
-        return super().adjoint(r * self._valid(r.shape))
+        r = r if is_array(r) else np.asarray(r, dtype=np.float64)
+        return super().adjoint(r * self._valid_beside(r))
 
     def solve(self, y, patch_sum, coverage, lam, beta, x0=None):
         return self._solve_cg(y, patch_sum, coverage, lam, beta, x0)

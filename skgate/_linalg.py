@@ -72,12 +72,49 @@ def grouped_matmul(rows, labels, matrices, out=None):
     order, blocks = label_blocks(labels, matrices.shape[0])
     ordered = xp.take(rows, order, axis=0)
     inverse = inverse_permutation(order)
-    if not is_numpy(xp):  # the blocks cover every row in order: one concatenation
-        products = [ordered[block, :] @ matrices[h, ...] for h, block in blocks]
-        return xp.take(xp.concat(products) if products else ordered, inverse, axis=0)
+    if not is_numpy(xp):
+        return xp.take(_batched_products(xp, ordered, blocks, matrices), inverse, axis=0)
     for h, block in blocks:
         np.matmul(ordered[block], matrices[h], out=ordered[block])
     return np.take(ordered, inverse, axis=0, out=out, mode="clip")
+
+
+#: Rows per batch of :func:`_batched_products`: a label's rows are cut into batches of this
+#: many (its last one padded), so that at most this many rows per label are wasted.
+GROUP_BATCH = 64
+
+
+def _batched_products(xp, ordered, blocks, matrices):
+    """``ordered[i] @ matrices[h]`` for the rows of each label's block (rows sorted by
+    label), as one batched GEMM: every block is cut into batches of :data:`GROUP_BATCH` rows
+    (the last padded with a zero row), each batch multiplied by its label's matrix. One
+    kernel instead of one per label: on an accelerator (or PyTorch's CPU threads) a few
+    hundred small GEMMs cost far more in launches than in arithmetic."""
+    n, size = ordered.shape[0], GROUP_BATCH
+    if not blocks:
+        return ordered
+    starts = np.array([block.start for _, block in blocks])
+    stops = np.array([block.stop for _, block in blocks])
+    batches = -(-(stops - starts) // size)
+    owner = np.repeat(np.arange(len(blocks)), batches)  # the block of every batch
+    first = starts[owner] + size * (
+        np.arange(owner.size) - np.repeat(np.cumsum(batches) - batches, batches)
+    )
+    positions = first[:, None] + np.arange(size)[None, :]
+    valid = positions < stops[owner][:, None]
+    index = np.where(valid, positions, n).ravel()  # row n: the zero row of the padding
+    device = namespace(ordered)[1]
+    padded = xp.concat(
+        [ordered, xp.zeros((1, ordered.shape[1]), dtype=ordered.dtype, device=device)]
+    )
+    gathered = xp.reshape(
+        xp.take(padded, xp.asarray(index, device=device), axis=0),
+        (owner.size, size, ordered.shape[1]),
+    )
+    labels = xp.asarray(np.array([h for h, _ in blocks])[owner], device=device)
+    products = gathered @ xp.take(matrices, labels, axis=0)
+    flat = xp.reshape(products, (owner.size * size, products.shape[-1]))
+    return xp.take(flat, xp.asarray(np.flatnonzero(valid.ravel()), device=device), axis=0)
 
 
 def packed_outer(Y, out=None):

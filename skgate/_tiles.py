@@ -10,11 +10,11 @@ enough: see :class:`~skgate.EPLLRestorer` for the measured difference to an unti
 import os
 from dataclasses import dataclass
 
-import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from joblib.parallel import get_active_backend
 from threadpoolctl import threadpool_limits
 
+from ._backend import namespace
 from ._validation import check_positive_int
 from ._warnings import warn
 
@@ -175,19 +175,20 @@ def restore_in_tiles(restore_window, y, likelihood, x0, layout, n_jobs=None, pro
     tasks = (
         delayed(_restore_core)(
             restore_window,
-            y[tile.outer],
+            y[(*tile.outer, ...)],
             likelihood.tile(tile.outer),
-            x0[tile.outer],
+            x0[(*tile.outer, ...)],
             tile.core_in_outer,
             (os.getpid(), threads),
         )
         for tile in layout
     )
-    out = np.empty(y.shape)
+    xp, device = namespace(y, x0)
+    out = xp.empty(x0.shape, dtype=x0.dtype, device=device)
     with threadpool_limits(limits=threads):
         results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(tasks)
         for done, (tile, core) in enumerate(zip(layout, results, strict=True), start=1):
-            out[tile.core] = core
+            out[(*tile.core, ...)] = core
             if progress is not None:
                 progress(done, len(layout))
     return out
@@ -214,6 +215,6 @@ def _restore_core(restore_window, y, likelihood, x0, core, limits):
     """One tile in a joblib worker: restore the window, return its core."""
     parent, threads = limits
     if os.getpid() == parent:  # a thread: the caller's limit already holds for the process
-        return restore_window(y, likelihood, x0)[core]
+        return restore_window(y, likelihood, x0)[(*core, ...)]
     with threadpool_limits(limits=threads):
-        return restore_window(y, likelihood, x0)[core]
+        return restore_window(y, likelihood, x0)[(*core, ...)]

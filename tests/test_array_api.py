@@ -12,9 +12,13 @@ from skgate import (
     ExactGating,
     FlatTailGating,
     GaussianNoise,
+    Inpainting,
     MixtureTables,
     NetworkGating,
+    deblur_epll,
     denoise_epll,
+    gaussian_kernel,
+    inpaint_epll,
     load_default_network,
     load_default_prior,
 )
@@ -191,16 +195,106 @@ def test_estimated_sigma_and_numpy_start(convert, noisy_case):
     assert type(restored) is type(convert(noisy))
 
 
+@pytest.fixture(scope="module")
+def blur_case(noisy_case):
+    clean, _ = noisy_case
+    kernel = gaussian_kernel(1.6, 9)
+    rng = np.random.default_rng(5)
+    return (
+        clean,
+        kernel,
+        Blur(kernel, 0.01).forward(clean) + 0.01 * rng.standard_normal(clean.shape),
+    )
+
+
+def test_deblur_equals_numpy(convert, blur_case):
+    clean, kernel, blurred = blur_case
+    expected = deblur_epll(blurred, kernel, sigma=0.01)
+    got = deblur_epll(convert(blurred), convert(kernel), sigma=0.01)
+    assert type(got) is type(convert(blurred))
+    assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
+    # the degradation itself: forward and adjoint on the device equal NumPy's
+    blur = Blur(kernel, 0.01)
+    x = np.random.default_rng(6).random(clean.shape)
+    np.testing.assert_allclose(to_numpy(blur.forward(convert(x))), blur.forward(x), atol=1e-5)
+    np.testing.assert_allclose(to_numpy(blur.adjoint(convert(x))), blur.adjoint(x), atol=1e-5)
+
+
+def test_inpaint_equals_numpy(convert, noisy_case):
+    clean, _ = noisy_case
+    mask = np.random.default_rng(7).random(clean.shape) < 0.5
+    observed = np.where(mask, np.nan, clean)  # missing pixels may hold anything
+    betas = 50 * 2.0 ** np.arange(8)
+    expected = inpaint_epll(observed, mask, betas=betas)
+    got = inpaint_epll(convert(observed), convert(mask), betas=betas)
+    assert type(got) is type(convert(observed))
+    assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
+    # the smoothed start is computed on the host and comes back to the device
+    start = Inpainting(mask).initial_estimate(convert(np.where(mask, 0.0, clean)))
+    assert type(start) is type(got)
+
+
+@pytest.fixture(scope="module")
+def colour_case():
+    from skimage import data
+
+    clean = data.astronaut()[100:164, 100:196].astype(np.float64) / 255
+    return clean, clean + 25 / 255 * np.random.default_rng(8).standard_normal(clean.shape)
+
+
+@pytest.mark.parametrize("route", ["opponent", "colour prior"])
+def test_colour_equals_numpy(convert, colour_case, route):
+    clean, noisy = colour_case
+    kwargs = dict(sigma=25 / 255, gating="network")
+    if route == "colour prior":
+        kwargs = dict(sigma=25 / 255, prior=load_default_prior(colour=True), scales=1)
+    noisy = np.moveaxis(noisy, -1, 0)  # channels first: channel_axis=0
+    expected = denoise_epll(noisy, channel_axis=0, **kwargs)
+    got = denoise_epll(convert(noisy), channel_axis=0, **kwargs)
+    assert type(got) is type(convert(noisy)) and tuple(got.shape) == noisy.shape
+    clean = np.moveaxis(clean, -1, 0)
+    assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
+
+
+def test_one_kernel_per_channel(convert, colour_case):
+    clean, _ = colour_case
+    kernels = np.stack([gaussian_kernel(s, 7) for s in (1.0, 1.6, 2.0)], axis=-1)
+    rng = np.random.default_rng(9)
+    blurred = np.stack(
+        [Blur(kernels[..., c], 0.01).forward(clean[..., c]) for c in range(3)], axis=-1
+    ) + 0.01 * rng.standard_normal(clean.shape)
+    expected = deblur_epll(blurred, kernels, sigma=0.01, channel_axis=-1)
+    got = deblur_epll(convert(blurred), convert(kernels), sigma=0.01, channel_axis=-1)
+    assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
+
+
+@pytest.mark.filterwarnings("ignore:tile_shape:UserWarning")
+def test_tiles_run_in_sequence_on_the_device(convert, noisy_case, blur_case):
+    clean, noisy = noisy_case
+    kwargs = dict(sigma=25 / 255, gating="network", tile_shape=48)
+    expected = denoise_epll(noisy, **kwargs)
+    got = denoise_epll(convert(noisy), n_jobs=2, **kwargs)  # one device: n_jobs changes nothing
+    assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
+    # a blurred tile's image step: conjugate gradients (on the host) with its valid pixels
+    clean, kernel, blurred = blur_case
+    expected = deblur_epll(blurred, kernel, sigma=0.01, tile_shape=48, betas=[5.0, 20.0, 80.0])
+    got = deblur_epll(convert(blurred), kernel, sigma=0.01, tile_shape=48, betas=[5.0, 20.0, 80.0])
+    assert type(got) is type(convert(blurred))
+    assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
+
+
 def test_what_arrays_do_not_support_yet_is_refused_by_name(convert, noisy_case):
     _, noisy = noisy_case
     image = convert(noisy)
-    with pytest.raises(TypeError, match="GaussianNoise only"):
-        EPLLRestorer().restore(image, Blur(np.ones((3, 3)) / 9, 0.01))
-    for setting in [dict(tile_shape=64), dict(n_jobs=2), dict(adapt=1), dict(second_stage="local")]:
+
+    class Doubled(GaussianNoise):  # a user's own degradation: NumPy only
+        pass
+
+    with pytest.raises(TypeError, match="GaussianNoise, Blur or Inpainting"):
+        EPLLRestorer().restore(image, Doubled(0.1))
+    for setting in [dict(adapt=1), dict(second_stage="local")]:
         with pytest.raises(ValueError, match=next(iter(setting))):
             denoise_epll(image, sigma=0.1, **setting)
-    with pytest.raises(TypeError, match="colour"):
-        denoise_epll(convert(np.stack([noisy] * 3, axis=-1)), sigma=0.1, channel_axis=-1)
     bad = noisy.copy()
     bad[3, 4] = np.nan
     with pytest.raises(ValueError, match="image contains NaN"):
