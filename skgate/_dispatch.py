@@ -56,7 +56,7 @@ def _check_array_support(likelihood, core):
     """What an array of another library than NumPy (a PyTorch tensor, a CuPy array, ...) is
     restored with so far, on its own device: this package's noise, blur and inpainting
     (one for all channels or one per channel), every gating and scale, tiles in sequence
-    (one device), without adaptation or the second stage."""
+    (one device) and adaptation (estimated on the host), without the second stage."""
     what = "an image of another library than NumPy"
     channels = likelihood.likelihoods if type(likelihood) is ChannelStack else [likelihood]
     if not all(type(channel) in (GaussianNoise, Blur, Inpainting) for channel in channels):
@@ -64,10 +64,7 @@ def _check_array_support(likelihood, core):
             f"{what} is restored with GaussianNoise, Blur or Inpainting for now, got "
             f"{type(likelihood).__name__}: pass a NumPy array"
         )
-    unsupported = {
-        "adapt": core.adapt != 0,
-        "second_stage": core.second_stage is not None,
-    }
+    unsupported = {"second_stage": core.second_stage is not None}
     for name, given in unsupported.items():
         if given:
             raise ValueError(

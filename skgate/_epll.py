@@ -24,7 +24,7 @@ import numpy as np
 from joblib import effective_n_jobs
 
 from ._adaptation import adapt_prior
-from ._backend import from_numpy, is_numpy, namespace, work_dtype
+from ._backend import from_numpy, is_numpy, namespace, to_numpy, work_dtype
 from ._contracts import (
     array_shape,
     check_initial_estimate,
@@ -385,7 +385,7 @@ def _iterate(y, likelihood, x, settings, callback=None, progress=None, resolved=
         # from stride-3 patches gave less than from stride 1.
         adapted = adapt_prior(
             prior,
-            x,
+            to_numpy(x),  # estimation, like training, runs on the host; the passes do not
             noise_var=1.0 / betas[-1],
             strength=settings.strength,
             stride=1,

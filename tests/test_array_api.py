@@ -283,6 +283,15 @@ def test_tiles_run_in_sequence_on_the_device(convert, noisy_case, blur_case):
     assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
 
 
+def test_adaptation_estimates_on_the_host_and_restores_on_the_device(convert, noisy_case):
+    clean, noisy = noisy_case
+    kwargs = dict(sigma=25 / 255, adapt=1, scales=1, gating="network")
+    expected = denoise_epll(noisy, **kwargs)
+    got = denoise_epll(convert(noisy), **kwargs)
+    assert type(got) is type(convert(noisy))
+    assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
+
+
 def test_what_arrays_do_not_support_yet_is_refused_by_name(convert, noisy_case):
     _, noisy = noisy_case
     image = convert(noisy)
@@ -292,7 +301,7 @@ def test_what_arrays_do_not_support_yet_is_refused_by_name(convert, noisy_case):
 
     with pytest.raises(TypeError, match="GaussianNoise, Blur or Inpainting"):
         EPLLRestorer().restore(image, Doubled(0.1))
-    for setting in [dict(adapt=1), dict(second_stage="local")]:
+    for setting in [dict(second_stage="local")]:
         with pytest.raises(ValueError, match=next(iter(setting))):
             denoise_epll(image, sigma=0.1, **setting)
     bad = noisy.copy()
