@@ -14,7 +14,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._backend import is_numpy, namespace, on_device
+from ._backend import block_size, is_numpy, namespace, on_device
 from ._cache import cached
 from ._linalg import LOG_2PI
 from ._network import GatingNetwork
@@ -118,9 +118,9 @@ class ExactGating(Gating):
         self.tables = tables
 
     def assign(self, patches, noise_var):
-        xp, _ = namespace(patches)
+        xp, device = namespace(patches)
         parts = []
-        for block in _slices(patches.shape[0], self.block):
+        for block in _slices(patches.shape[0], block_size(self.block, device)):
             coords = self.tables.to_subspace(patches[block, ...])
             posterior = self.tables.log_posterior(coords, noise_var)
             parts.append(xp.argmax(posterior, axis=1))
@@ -216,14 +216,14 @@ class FlatTailGating(Gating):
             self._weights, float(noise_var), lambda: self._tables_for(noise_var)
         )
         n_components = const.shape[0]
-        xp, _ = namespace(patches)
+        xp, device = namespace(patches)
         key = ("flat-tail", self.rank, float(noise_var))
         projection, norm_weights, const = (
             self.tables.on_device_of(patches, (*key, i), table)
             for i, table in enumerate((projection, norm_weights, const))
         )
         parts = []
-        for block in _slices(patches.shape[0], self.block):
+        for block in _slices(patches.shape[0], block_size(self.block, device)):
             coords = self.tables.to_subspace(patches[block, ...])
             projections = coords @ projection
             projections *= projections
@@ -370,7 +370,7 @@ class NetworkGating(Gating):
         offsets = on_device(self._moved, (key, "c"), offsets, xp, device)
         patches = xp.astype(patches, xp.float32)
         parts = []
-        for block in _slices(patches.shape[0], self.block):
+        for block in _slices(patches.shape[0], block_size(self.block, device)):
             part = patches[block, ...]
             r = part @ filters_t
             logits = (r * r) @ negated_weights_t + offsets

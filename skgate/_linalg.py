@@ -73,48 +73,50 @@ def grouped_matmul(rows, labels, matrices, out=None):
     ordered = xp.take(rows, order, axis=0)
     inverse = inverse_permutation(order)
     if not is_numpy(xp):
-        return xp.take(_batched_products(xp, ordered, blocks, matrices), inverse, axis=0)
+        return xp.take(block_products(ordered, blocks, matrices), inverse, axis=0)
     for h, block in blocks:
         np.matmul(ordered[block], matrices[h], out=ordered[block])
     return np.take(ordered, inverse, axis=0, out=out, mode="clip")
 
 
-#: Rows per batch of :func:`_batched_products`: a label's rows are cut into batches of this
+#: Rows per batch of :func:`block_products`: a label's rows are cut into batches of this
 #: many (its last one padded), so that at most this many rows per label are wasted.
 GROUP_BATCH = 64
 
 
-def _batched_products(xp, ordered, blocks, matrices):
-    """``ordered[i] @ matrices[h]`` for the rows of each label's block (rows sorted by
-    label), as one batched GEMM: every block is cut into batches of :data:`GROUP_BATCH` rows
-    (the last padded with a zero row), each batch multiplied by its label's matrix. One
-    kernel instead of one per label: on an accelerator (or PyTorch's CPU threads) a few
-    hundred small GEMMs cost far more in launches than in arithmetic."""
-    n, size = ordered.shape[0], GROUP_BATCH
+def block_products(ordered, blocks, matrices):
+    """``ordered[i] @ matrices[h]`` for the rows of each label's block (``blocks`` from
+    :func:`label_blocks`, rows sorted by label), in that order, as one batched GEMM: every
+    block is cut into batches of :data:`GROUP_BATCH` rows (the last one padded with a zero
+    row), each batch multiplied by its label's matrix. One kernel instead of one per label:
+    on an accelerator (or PyTorch's CPU threads) a few hundred small GEMMs cost far more in
+    launches than in arithmetic. Any Array API library."""
     if not blocks:
         return ordered
+    xp, device = namespace(ordered)
+    index, batch_labels, kept = _batch_layout(blocks, ordered.shape[0], GROUP_BATCH)
+    padding = xp.zeros((1, ordered.shape[1]), dtype=ordered.dtype, device=device)
+    batches = xp.reshape(
+        xp.take(xp.concat([ordered, padding]), xp.asarray(index, device=device), axis=0),
+        (batch_labels.size, GROUP_BATCH, ordered.shape[1]),
+    )
+    products = batches @ xp.take(matrices, xp.asarray(batch_labels, device=device), axis=0)
+    flat = xp.reshape(products, (-1, products.shape[-1]))
+    return xp.take(flat, xp.asarray(kept, device=device), axis=0)
+
+
+def _batch_layout(blocks, n_rows, size):
+    """The host side of :func:`block_products`: the row of every batch slot (``n_rows``,
+    the zero row, for padding), every batch's label, and the slots holding real rows."""
     starts = np.array([block.start for _, block in blocks])
     stops = np.array([block.stop for _, block in blocks])
-    batches = -(-(stops - starts) // size)
-    owner = np.repeat(np.arange(len(blocks)), batches)  # the block of every batch
-    first = starts[owner] + size * (
-        np.arange(owner.size) - np.repeat(np.cumsum(batches) - batches, batches)
-    )
-    positions = first[:, None] + np.arange(size)[None, :]
-    valid = positions < stops[owner][:, None]
-    index = np.where(valid, positions, n).ravel()  # row n: the zero row of the padding
-    device = namespace(ordered)[1]
-    padded = xp.concat(
-        [ordered, xp.zeros((1, ordered.shape[1]), dtype=ordered.dtype, device=device)]
-    )
-    gathered = xp.reshape(
-        xp.take(padded, xp.asarray(index, device=device), axis=0),
-        (owner.size, size, ordered.shape[1]),
-    )
-    labels = xp.asarray(np.array([h for h, _ in blocks])[owner], device=device)
-    products = gathered @ xp.take(matrices, labels, axis=0)
-    flat = xp.reshape(products, (owner.size * size, products.shape[-1]))
-    return xp.take(flat, xp.asarray(np.flatnonzero(valid.ravel()), device=device), axis=0)
+    counts = -(-(stops - starts) // size)  # batches per block
+    owner = np.repeat(np.arange(len(blocks)), counts)
+    rank = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = (starts[owner] + size * rank)[:, None] + np.arange(size)[None, :]
+    real = rows < stops[owner][:, None]
+    labels = np.array([h for h, _ in blocks])[owner]
+    return np.where(real, rows, n_rows).ravel(), labels, np.flatnonzero(real.ravel())
 
 
 def packed_outer(Y, out=None):
@@ -128,13 +130,8 @@ def packed_outer(Y, out=None):
     xp, device = namespace(Y)
     n, d = Y.shape
     if not is_numpy(xp):
-        columns = xp.permute_dims(Y, (1, 0))
-        out = xp.empty((d * (d + 1) // 2, n), dtype=Y.dtype, device=device)
-        start = 0
-        for j in range(d):
-            out[start : start + d - j, :] = columns[j, :] * columns[j:, :]
-            start += d - j
-        return out
+        # An accelerator wants few large kernels; a CPU the cache-friendly rows below.
+        return packed_by_rows(Y) if str(device).startswith("cpu") else packed_by_gathers(Y)
     columns = np.ascontiguousarray(Y.T)
     if out is None:
         out = np.empty((d * (d + 1) // 2, n), dtype=Y.dtype)
@@ -144,6 +141,27 @@ def packed_outer(Y, out=None):
         np.multiply(columns[j], columns[j:], out=out[start : start + width])
         start += width
     return out
+
+
+def packed_by_rows(Y):
+    """:func:`packed_outer` in any Array API library: ``d`` products of contiguous rows."""
+    xp, device = namespace(Y)
+    n, d = Y.shape
+    columns = xp.permute_dims(Y, (1, 0))
+    out = xp.empty((d * (d + 1) // 2, n), dtype=Y.dtype, device=device)
+    start = 0
+    for j in range(d):
+        out[start : start + d - j, :] = columns[j, :] * columns[j:, :]
+        start += d - j
+    return out
+
+
+def packed_by_gathers(Y):
+    """:func:`packed_outer` in any Array API library: two gathers and a product (three
+    kernels instead of ``d``), as a transposed view."""
+    xp, device = namespace(Y)
+    first, second = (xp.asarray(i, device=device) for i in np.triu_indices(Y.shape[1]))
+    return (xp.take(Y, first, axis=1) * xp.take(Y, second, axis=1)).T
 
 
 def eigh(matrices):

@@ -12,6 +12,7 @@ from ._backend import is_numpy, namespace, on_device
 from ._cache import cached
 from ._linalg import (
     LOG_2PI,
+    block_products,
     dc_free_basis,
     grouped_matmul,
     inverse_permutation,
@@ -243,9 +244,8 @@ class MixtureTables:
             scores = np.empty(labels.size, dtype=np.float32)
             scores[order] = const[labels[order]] - 0.5 * squares
             return scores.reshape(n, k)
-        squares = xp.concat(
-            [xp.sum((gathered[block, :] @ maps[h, ...]) ** 2, axis=1) for h, block in blocks]
-        )
+        whitened = block_products(gathered, blocks, maps)
+        squares = xp.sum(whitened * whitened, axis=1)
         ordered = xp.take(const, xp.take(labels, order)) - 0.5 * squares
         return xp.reshape(xp.take(ordered, inverse_permutation(order)), (n, k))
 

@@ -23,7 +23,7 @@ from skgate import (
     load_default_prior,
 )
 from skgate._backend import namespace, to_numpy
-from skgate._linalg import grouped_matmul
+from skgate._linalg import grouped_matmul, packed_by_gathers, packed_by_rows, packed_outer
 from skgate._multiscale import downsample, upsample
 from skgate._patches import PatchGrid
 
@@ -124,6 +124,26 @@ def test_grouped_filters_equal_numpy(convert, tables):
     expected = grouped_matmul(rows, labels, filters)
     got = grouped_matmul(convert(rows), convert(labels), convert(filters))
     np.testing.assert_allclose(to_numpy(got), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("counts", [[64], [0, 65, 1], [128, 0, 0, 63, 2], [1] * 9])
+def test_batched_block_products_at_batch_edges(convert, counts):
+    """Blocks of exactly one batch, one row more, empty labels: every row once, in order."""
+    rng = np.random.default_rng(10)
+    labels = np.repeat(np.arange(len(counts)), counts)
+    rows = rng.standard_normal((labels.size, 6)).astype(np.float32)
+    matrices = rng.standard_normal((len(counts), 6, 4)).astype(np.float32)
+    expected = np.einsum("nd,nde->ne", rows, matrices[labels])
+    got = grouped_matmul(convert(rows), convert(labels), convert(matrices))
+    np.testing.assert_allclose(to_numpy(got), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_both_packings_equal_numpys(convert):
+    """The accelerator's packing (gathers) and the CPU's (rows) give NumPy's products."""
+    Y = np.random.default_rng(11).standard_normal((37, 9)).astype(np.float32)
+    expected = packed_outer(Y)
+    for packed in (packed_by_rows, packed_by_gathers):
+        np.testing.assert_allclose(to_numpy(packed(convert(Y))), expected, rtol=1e-6)
 
 
 def _strategies(tables):
