@@ -1,8 +1,8 @@
 """Look at the built documentation in a real (headless) browser.
 
 Builds the site (unless ``--no-build``), serves it locally, opens the landing page, the API
-page of ``denoise_epll``, the gallery index, three examples and the validation, scaling
-and benchmarks pages (the generated tables) in headless Chromium,
+page of ``denoise_epll``, the gallery index, three examples and the validation, scaling,
+GPU and benchmarks pages (the generated tables) in headless Chromium,
 saves screenshots of each (whole pages, in slices) under ``doc/_build/screenshots/`` and fails
 (exit code 1) if a page has an unresolved cross-reference, a placeholder or broken image, a
 code line cut off (a code block wider than its box) or formulas MathJax did not render::
@@ -35,6 +35,7 @@ PAGES = {
     "validation": "validation.html",
     "validation-tuning": "validation_tuning.html",
     "scaling": "scaling.html",
+    "gpu": "gpu.html",
     "benchmarks": "benchmarks.html",
 }
 

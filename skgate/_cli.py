@@ -23,6 +23,7 @@ from ._bigfiles import (
     tiff_chunks,
     write_lazy,
 )
+from ._blur import Blur
 from ._cli_parser import BUNDLED_IMAGES, DEFAULT_CHUNKS, build_parser
 from ._cli_support import (
     DEVELOPER_WARNINGS,
@@ -36,8 +37,9 @@ from ._cli_support import (
 )
 from ._defaults import defaults_for
 from ._imageio import ImageFile, output_dtype, read_image, write_image
+from ._inpainting import Inpainting
 from ._kernels import parse_kernel
-from ._likelihoods import Blur, GaussianNoise, Inpainting
+from ._likelihoods import GaussianNoise
 from ._network import GatingNetwork
 from ._noise import estimate_noise_sigma
 from ._patches import (

@@ -6,8 +6,10 @@ one gets an error naming its method instead of a wrong image."""
 import numpy as np
 
 from ._backend import is_array, namespace
+from ._blur import Blur
 from ._channel_stack import ChannelStack
-from ._likelihoods import Blur, GaussianNoise, Inpainting
+from ._inpainting import Inpainting
+from ._likelihoods import GaussianNoise
 from ._mosaic import BayerMosaic
 
 _TESTED_LIKELIHOODS = (GaussianNoise, Blur, Inpainting)

@@ -9,8 +9,10 @@ the validation table it was chosen on. The penalty schedules are the likelihoods
 (``Likelihood.default_betas``).
 """
 
+from ._blur import Blur
 from ._channel_stack import ChannelStack
-from ._likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
+from ._inpainting import Inpainting
+from ._likelihoods import GaussianNoise, Likelihood
 
 __all__ = ["DEFAULTS", "defaults_for"]
 

@@ -10,10 +10,12 @@ Every layer below receives checked arguments and calls only downwards.
 """
 
 from ._backend import is_array
+from ._blur import Blur
 from ._channel_stack import ChannelStack
 from ._colour import restore_channels
+from ._inpainting import Inpainting
 from ._lazy import is_dask_array, restore_lazy
-from ._likelihoods import Blur, GaussianNoise, Inpainting
+from ._likelihoods import GaussianNoise
 
 __all__ = ["restore"]
 

@@ -11,10 +11,12 @@ import numpy as np
 
 from ._adaptation import DEFAULT_STRENGTH
 from ._backend import is_array, to_numpy
+from ._blur import Blur
 from ._channel_stack import ChannelStack
 from ._docstrings import shares_parameters
+from ._inpainting import Inpainting
 from ._lazy import LazyInpainting, is_dask_array
-from ._likelihoods import Blur, GaussianNoise, Inpainting
+from ._likelihoods import GaussianNoise
 from ._mosaic import BayerMosaic
 from ._noise import estimate_noise_sigma
 from ._restorer import EPLLRestorer
@@ -47,10 +49,11 @@ def denoise_epll(
 
     Parameters
     ----------
-    image : ndarray
+    image : ndarray, dask.array.Array or Array API array
         Noisy grey image, or colour image with ``channel_axis``. Integer images are converted
         to float as by :func:`skimage.util.img_as_float` (uint8 to [0, 1]); float32 stays
-        float32.
+        float32. A PyTorch tensor, a CuPy array (any Array API array) is restored on its
+        device (:doc:`/gpu`); a dask array lazily (:doc:`/scaling`).
     sigma : float or None, default=None
         Standard deviation of the noise in the units of the float image (``25/255`` for
         noise of 25 grey levels on a uint8 image). ``None`` estimates it with
@@ -76,7 +79,8 @@ def denoise_epll(
     Returns
     -------
     denoised : ndarray
-        Same shape as ``image``; float64, or float32 for float32 input.
+        Same shape as ``image`` and of its kind (an array of its library on its device);
+        float64, or float32 for float32 input.
 
     See Also
     --------
@@ -162,8 +166,8 @@ def deblur_epll(
 
     Parameters
     ----------
-    image : ndarray
-        Blurred grey image (or colour with ``channel_axis``); converted as in
+    image : ndarray, dask.array.Array or Array API array
+        Blurred grey image (or colour with ``channel_axis``); converted and restored as in
         :func:`denoise_epll`.
     kernel : (kh, kw) array_like
         Point-spread function, centred at ``(kh // 2, kw // 2)``; see :class:`Blur`. With
@@ -177,7 +181,8 @@ def deblur_epll(
     Returns
     -------
     deblurred : ndarray
-        Same shape as ``image``; float64, or float32 for float32 input.
+        Same shape as ``image`` and of its kind (an array of its library on its device);
+        float64, or float32 for float32 input.
 
     See Also
     --------
@@ -243,9 +248,9 @@ def inpaint_epll(
 
     Parameters
     ----------
-    image : ndarray
+    image : ndarray, dask.array.Array or Array API array
         Grey image (or colour with ``channel_axis``); its values where ``mask`` is True
-        (missing pixels, NaN included) are ignored.
+        (missing pixels, NaN included) are ignored. Restored as in :func:`denoise_epll`.
     mask : array_like of bool
         True where the pixel is missing (as in
         :func:`skimage.restoration.inpaint_biharmonic`): the image's spatial shape (shared by
@@ -258,7 +263,8 @@ def inpaint_epll(
     Returns
     -------
     inpainted : ndarray
-        Same shape as ``image``; float64, or float32 for float32 input.
+        Same shape as ``image`` and of its kind (an array of its library on its device);
+        float64, or float32 for float32 input.
 
     See Also
     --------

@@ -22,7 +22,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ._colour import restore_channels
-from ._likelihoods import LARGEST_FILL_SCALE, Inpainting
+from ._inpainting import LARGEST_FILL_SCALE, Inpainting
 from ._tiles import MIN_CORE_PER_MARGIN, enlarged_tile_shape
 from ._units import check_data_range, infer_units
 from ._validation import as_float_image, check_channel_axis, check_noise_level

@@ -11,7 +11,7 @@ restoring the channels one by one cannot do.
 import numpy as np
 
 from ._channel_stack import ChannelStack
-from ._likelihoods import Inpainting
+from ._inpainting import Inpainting
 from ._validation import check_image_2d, check_noise_level
 
 __all__ = ["BAYER_PATTERNS", "bayer_mask", "BayerMosaic"]

@@ -219,11 +219,13 @@ default="exact"
 
         Parameters
         ----------
-        image : ndarray or dask.array.Array
+        image : ndarray, dask.array.Array or Array API array
             The observation ``y``, ``(M, N)`` or with ``channel_axis`` (float; integers are
             converted as by :func:`skimage.util.img_as_float`), in any units: it is restored
             as if mapped to [0, 1] (the prior's units) by ``data_range``, and the result
-            mapped back. A dask array gives a lazy dask array of the same shape and chunks.
+            mapped back. A dask array gives a lazy dask array of the same shape and chunks;
+            a PyTorch tensor, a CuPy array or any Array API array is restored on its device
+            and gives one of its kind (:doc:`/gpu`).
         likelihood : Likelihood
             The degradation model, its ``sigma`` in the units of ``image`` (shared by every
             channel).
@@ -250,9 +252,9 @@ default="exact"
 
         Returns
         -------
-        x : ndarray or dask.array.Array
-            The restored image, the shape of ``image`` and in its units; float64, or float32
-            for float32 input.
+        x : ndarray, dask.array.Array or Array API array
+            The restored image, the shape and kind of ``image`` and in its units; float64,
+            or float32 for float32 input.
         """
         return restore(
             image,

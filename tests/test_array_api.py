@@ -1,7 +1,8 @@
 """Arrays of other libraries than NumPy (skgate._backend): the same restoration on
-``array-api-strict`` (the standard and nothing more: the generic paths) and on PyTorch's
-CPU build (its fast paths), equal to NumPy's. Each library's tests skip cleanly where it is
-not installed; CUDA tests skip without a GPU."""
+``array-api-strict`` (the standard and nothing more: the generic paths), on PyTorch's CPU
+build (its fast paths) and, where a GPU is, on CUDA tensors and CuPy, equal to NumPy's. Each
+library's tests skip cleanly where it is not installed; CUDA and CuPy tests skip without a
+GPU."""
 
 import numpy as np
 import pytest
@@ -45,7 +46,16 @@ def _cuda():
     return lambda a, dtype=None: torch.asarray(np.array(a, dtype=dtype), device="cuda")
 
 
-LIBRARIES = {"array-api-strict": _strict, "torch": _torch, "torch-cuda": _cuda}
+def _cupy():
+    cupy = pytest.importorskip("cupy")
+    try:
+        cupy.cuda.runtime.getDeviceCount()
+    except Exception:  # cupy installed, no GPU: whatever CUDA raises
+        pytest.skip("no CUDA device for CuPy")
+    return lambda a, dtype=None: cupy.asarray(np.array(a, dtype=dtype))
+
+
+LIBRARIES = {"array-api-strict": _strict, "torch": _torch, "torch-cuda": _cuda, "cupy": _cupy}
 
 
 @pytest.fixture(params=list(LIBRARIES))

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from skgate._likelihoods import Blur, GaussianNoise, Inpainting, Likelihood
+from skgate import Blur, GaussianNoise, Inpainting, Likelihood
 from skgate._patches import PatchGrid
 
 
