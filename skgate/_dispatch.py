@@ -16,6 +16,7 @@ from ._colour import restore_channels
 from ._inpainting import Inpainting
 from ._lazy import is_dask_array, restore_lazy
 from ._likelihoods import GaussianNoise
+from ._mosaic import BayerMosaic
 
 __all__ = ["restore"]
 
@@ -57,10 +58,12 @@ def restore(
 def _check_array_support(likelihood, core):
     """What an array of another library than NumPy (a PyTorch tensor, a CuPy array, ...) is
     restored with so far, on its own device: this package's noise, blur and inpainting
-    (one for all channels or one per channel), every gating and scale, tiles in sequence
-    (one device) and adaptation (estimated on the host), without the second stage."""
+    (one for all channels or one per channel) and demosaicing, every gating and scale,
+    tiles in sequence (one device) and adaptation (estimated on the host), without the
+    second stage."""
     what = "an image of another library than NumPy"
-    channels = likelihood.likelihoods if type(likelihood) is ChannelStack else [likelihood]
+    stacked = type(likelihood) in (ChannelStack, BayerMosaic)
+    channels = likelihood.likelihoods if stacked else [likelihood]
     if not all(type(channel) in (GaussianNoise, Blur, Inpainting) for channel in channels):
         raise TypeError(
             f"{what} is restored with GaussianNoise, Blur or Inpainting for now, got "

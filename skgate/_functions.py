@@ -10,7 +10,7 @@ functions' defaults.
 import numpy as np
 
 from ._adaptation import DEFAULT_STRENGTH
-from ._backend import is_array, to_numpy
+from ._backend import is_array, namespace, to_numpy
 from ._blur import Blur
 from ._channel_stack import ChannelStack
 from ._docstrings import shares_parameters
@@ -370,12 +370,12 @@ def demosaic_epll(
     >>> bool(np.abs(restored - rgb).mean() < 0.03)
     True
     """
-    raw = as_float_image(np.asarray(raw), "raw")
+    raw = as_float_image(raw if is_array(raw) else np.asarray(raw), "raw")
     if raw.ndim != 2:
         raise ValueError(f"raw must be a 2-D mosaic, got shape {raw.shape}")
     if prior is not None and getattr(prior, "n_channels", 1) != 3:
         raise ValueError("demosaicing needs a colour prior (n_channels=3)")
-    mosaic = BayerMosaic(raw.shape, pattern, sigma)
+    mosaic = BayerMosaic(tuple(raw.shape), pattern, sigma)
     restorer = EPLLRestorer(
         prior,
         betas=betas,
@@ -385,7 +385,8 @@ def demosaic_epll(
         tile_shape=tile_shape,
         n_jobs=n_jobs,
     )
-    observation = mosaic.observation(raw).astype(raw.dtype, copy=False)
+    observation = mosaic.observation(raw)
+    observation = namespace(observation)[0].astype(observation, raw.dtype, copy=False)
     return restorer.restore(observation, mosaic, channel_axis=-1, data_range=data_range)
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from skgate import (
+    BayerMosaic,
     Blur,
     EPLLRestorer,
     ExactGating,
@@ -17,6 +18,7 @@ from skgate import (
     MixtureTables,
     NetworkGating,
     deblur_epll,
+    demosaic_epll,
     denoise_epll,
     gaussian_kernel,
     inpaint_epll,
@@ -319,6 +321,16 @@ def test_adaptation_estimates_on_the_host_and_restores_on_the_device(convert, no
     expected = denoise_epll(noisy, **kwargs)
     got = denoise_epll(convert(noisy), **kwargs)
     assert type(got) is type(convert(noisy))
+    assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
+
+
+def test_demosaic_equals_numpy(convert, colour_case):
+    clean, _ = colour_case
+    raw = BayerMosaic(clean.shape[:2], "GRBG").raw(clean)
+    betas = 200 * 2.0 ** np.arange(6)
+    expected = demosaic_epll(raw, "GRBG", betas=betas)
+    got = demosaic_epll(convert(raw), "GRBG", betas=betas)
+    assert type(got) is type(convert(raw)) and tuple(got.shape) == clean.shape
     assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
 
 
