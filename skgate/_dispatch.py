@@ -42,7 +42,7 @@ def restore(
             )
         return restore_lazy(image, likelihood, core, channel_axis, data_range=data_range)
     if is_array(image):
-        _check_array_support(likelihood, core)
+        _check_array_support(likelihood)
     return restore_channels(
         image,
         likelihood,
@@ -55,12 +55,12 @@ def restore(
     )
 
 
-def _check_array_support(likelihood, core):
+def _check_array_support(likelihood):
     """What an array of another library than NumPy (a PyTorch tensor, a CuPy array, ...) is
     restored with so far, on its own device: this package's noise, blur and inpainting
     (one for all channels or one per channel) and demosaicing, every gating and scale,
-    tiles in sequence (one device) and adaptation (estimated on the host), without the
-    second stage."""
+    tiles in sequence (one device), adaptation and the second stage (their statistics
+    estimated on the host)."""
     what = "an image of another library than NumPy"
     stacked = type(likelihood) in (ChannelStack, BayerMosaic)
     channels = likelihood.likelihoods if stacked else [likelihood]
@@ -69,10 +69,3 @@ def _check_array_support(likelihood, core):
             f"{what} is restored with GaussianNoise, Blur or Inpainting for now, got "
             f"{type(likelihood).__name__}: pass a NumPy array"
         )
-    unsupported = {"second_stage": core.second_stage is not None}
-    for name, given in unsupported.items():
-        if given:
-            raise ValueError(
-                f"{name} is not supported for {what} yet: leave it at its default, or pass "
-                "a NumPy array"
-            )

@@ -313,7 +313,8 @@ class EPLL:
         refine_window = partial(refine, settings=settings, stage=self.second_stage)
         if layout is None:
             return refine_window(y, likelihood, x, callback=callback, progress=progress, first=done)
-        return restore_in_tiles(refine_window, y, likelihood, x, layout, self.n_jobs, progress)
+        n_jobs = self.n_jobs if is_numpy(namespace(x)[0]) else 1  # one device: in sequence
+        return restore_in_tiles(refine_window, y, likelihood, x, layout, n_jobs, progress)
 
     def _stage_layout(self, shape, likelihood, patch_size):
         """The first pass's tiles, or tiles of a size whose groups fit

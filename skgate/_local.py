@@ -31,9 +31,10 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ._backend import from_numpy, namespace, on_device, to_numpy
 from ._contracts import check_labels
 from ._gating import trusted_gating
-from ._linalg import label_blocks, scaled_gram
+from ._linalg import block_products, inverse_permutation, label_blocks, scaled_gram
 from ._patches import PatchGrid
 from ._shipped import models
 from ._splitting import aggregate_estimates, image_step
@@ -220,6 +221,8 @@ class LocalGroups:
         the :meth:`shrinkage` of some noise level: ``m_g + W_g (z - m_g)`` in DC-free
         coordinates, the patch mean passing through (``patch + B V_g (shrink * u)`` with
         ``u = V_g^T B^T (patch - centre_g)``)."""
+        if not isinstance(patches, np.ndarray):
+            return self._estimate_batched(patches, rows, shrinkage)
         order, blocks = label_blocks(self.groups[self._where(rows)], self.n_groups)
         ordered = np.take(patches, order, axis=0)
         for g, block in blocks:
@@ -231,6 +234,27 @@ class LocalGroups:
         inverse = np.empty_like(order)
         inverse[order] = np.arange(order.size)
         return np.take(ordered, inverse, axis=0, out=out, mode="clip")
+
+    def _estimate_batched(self, patches, rows, shrinkage):
+        """:meth:`estimate` for patches of another library, on their device: the groups'
+        products as two batched GEMMs (thousands of groups, one kernel each would not do)."""
+        xp, device = namespace(patches)
+        moved = self.__dict__.setdefault("_moved", {})
+
+        def there(key, table):
+            return on_device(moved, key, table, xp, device)
+
+        groups = from_numpy(self.groups[self._where(rows)], xp, device)
+        order, blocks = label_blocks(groups, self.n_groups)
+        members = xp.take(groups, order)
+        ordered = xp.take(patches, order, axis=0)
+        centred = ordered - xp.take(there("centres", self.centres), members, axis=0)
+        coords = block_products(centred, blocks, there("projections", self.projections))
+        shrink = from_numpy(shrinkage, xp, device)  # one noise level's: moved per call
+        coords = coords * xp.take(shrink, members, axis=0)
+        back = there("back", np.ascontiguousarray(self.projections.transpose(0, 2, 1)))
+        ordered = ordered + block_products(coords, blocks, back)
+        return xp.take(ordered, inverse_permutation(order), axis=0)
 
 
 def refine(y, likelihood, x, settings, stage, callback=None, progress=None, first=0):
@@ -247,10 +271,19 @@ def refine(y, likelihood, x, settings, stage, callback=None, progress=None, firs
             return check_labels(labels, n, K)
 
     last = float(settings.betas[-1])
+    # The groups and their Gaussians are estimated on the host (as training and adaptation
+    # are); the iterations run where x lives.
     groups = LocalGroups(
-        x, grid, gating, tables, LABEL_NOISE_FACTOR / last, stage, settings.max_patches, check
+        to_numpy(x),
+        grid,
+        gating,
+        tables,
+        LABEL_NOISE_FACTOR / last,
+        stage,
+        settings.max_patches,
+        check,
     )
-    for step, beta in enumerate(last * np.asarray(BETA_FACTORS)):
+    for step, beta in enumerate((last * np.asarray(BETA_FACTORS)).tolist()):
         estimate = partial(groups.estimate, shrinkage=groups.shrinkage(1.0 / beta))
         patch_sum = aggregate_estimates(x, grid, settings.max_patches, estimate)
         x = image_step(y, likelihood, x, patch_sum, grid, settings, beta)
