@@ -6,9 +6,9 @@ itself (NumPy 2 implements the standard in its main namespace), so the NumPy fas
 (``out=`` buffers, ``sliding_window_view``, radix sorts) stay where they were; other arrays
 (PyTorch tensors on any device, CuPy, ``array-api-strict``) get ``array-api-compat``'s
 namespace (the installed package, or scikit-learn's vendored copy), imported only when one
-arrives. What the standard lacks lives here, each with a
-generic fallback: sliding windows, the float32 working dtype, moving the models' NumPy
-tables to an array's device once (cached per device) and results back to the host.
+arrives. What the standard lacks lives here, each with a generic fallback: sliding windows,
+the float32 working dtype, moving the models' NumPy tables to an array's device once (cached
+per device) and results back to the host, and whether a device wants large kernels.
 """
 
 import numpy as np
@@ -22,6 +22,7 @@ __all__ = [
     "sliding_windows",
     "work_dtype",
     "block_size",
+    "on_accelerator",
 ]
 
 
@@ -74,10 +75,17 @@ def is_array(value):
     )
 
 
+def on_accelerator(device):
+    """Whether ``device`` is not a CPU, so that few large kernels pay more than
+    cache-sized ones: PyTorch's ``"cuda:0"`` or ``"mps"``, CuPy's devices, and
+    array-api-strict's (which so runs those paths in the tests, on the CPU)."""
+    return not str(device).startswith("cpu")
+
+
 def block_size(base, device):
     """Rows per block of a chunked kernel: ``base`` (sized for a CPU's caches) on the CPU,
     eight times more on an accelerator, which needs large kernels to fill its cores."""
-    return base if str(device).startswith("cpu") else 8 * base
+    return 8 * base if on_accelerator(device) else base
 
 
 def work_dtype(xp):
@@ -95,10 +103,7 @@ def on_device(store, key, array, xp, device, dtype=None):
     full_key = (key, xp.__name__, str(device), str(dtype))
     moved = store.get(full_key)
     if moved is None:
-        moved = xp.asarray(np.ascontiguousarray(array), device=device)
-        if dtype is not None:
-            moved = xp.astype(moved, dtype)
-        store[full_key] = moved
+        moved = store[full_key] = from_numpy(array, xp, device, dtype)
     return moved
 
 
@@ -136,8 +141,17 @@ def from_numpy(array, xp, device, dtype=None):
     """A NumPy array as one of ``xp`` on ``device`` (``dtype``: an ``xp`` dtype)."""
     if is_numpy(xp):
         return np.asarray(array, dtype=dtype)
-    moved = xp.asarray(np.ascontiguousarray(array), device=device)
-    return moved if dtype is None else xp.astype(moved, dtype)
+    # Cast on the host first: some devices (Apple's MPS) hold no float64 at all.
+    host = _HOST_DTYPES.get(str(dtype).rsplit(".", 1)[-1]) if dtype is not None else None
+    moved = xp.asarray(np.ascontiguousarray(array, dtype=host), device=device)
+    return moved if dtype is None or moved.dtype == dtype else xp.astype(moved, dtype)
+
+
+# NumPy's dtype for each Array API dtype name (``torch.float32`` -> ``float32``).
+_HOST_DTYPES = {
+    name: np.dtype(name)
+    for name in ("bool", "int32", "int64", "float32", "float64", "complex64", "complex128")
+}
 
 
 def sliding_windows(image, p):

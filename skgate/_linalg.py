@@ -10,7 +10,7 @@ import numpy as np
 from scipy.linalg import helmert
 from threadpoolctl import threadpool_limits
 
-from ._backend import is_numpy, namespace, to_numpy
+from ._backend import is_numpy, namespace, on_accelerator, to_numpy
 
 LOG_2PI = np.log(2.0 * np.pi)
 
@@ -131,7 +131,7 @@ def packed_outer(Y, out=None):
     n, d = Y.shape
     if not is_numpy(xp):
         # An accelerator wants few large kernels; a CPU the cache-friendly rows below.
-        return packed_by_rows(Y) if str(device).startswith("cpu") else packed_by_gathers(Y)
+        return packed_by_gathers(Y) if on_accelerator(device) else packed_by_rows(Y)
     columns = np.ascontiguousarray(Y.T)
     if out is None:
         out = np.empty((d * (d + 1) // 2, n), dtype=Y.dtype)
