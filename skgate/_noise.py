@@ -51,8 +51,9 @@ def estimate_noise_sigma(image, *, channel_axis=None):
 
     Parameters
     ----------
-    image : ndarray
-        Grey image, or colour with ``channel_axis``.
+    image : ndarray, dask.array.Array or Array API array
+        Grey image, or colour with ``channel_axis``. A tensor (any Array API array) is
+        copied to the host for the wavelet transform; a dask array is sampled.
     channel_axis : int or None, default=None
         Axis of colour channels; the estimate is the mean of the channels' estimates.
 
