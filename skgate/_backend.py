@@ -23,6 +23,7 @@ __all__ = [
     "work_dtype",
     "block_size",
     "on_accelerator",
+    "detached",
 ]
 
 
@@ -86,6 +87,16 @@ def block_size(base, device):
     """Rows per block of a chunked kernel: ``base`` (sized for a CPU's caches) on the CPU,
     eight times more on an accelerator, which needs large kernels to fill its cores."""
     return 8 * base if on_accelerator(device) else base
+
+
+def detached(array):
+    """``array`` without autograd history (a PyTorch tensor that requires grad would make
+    every step of the restoration record a graph for nothing: its gating is an argmax);
+    anything else as it is."""
+    compat = _compat()
+    if compat.is_torch_array(array) and array.requires_grad:
+        return array.detach()
+    return array
 
 
 def work_dtype(xp):

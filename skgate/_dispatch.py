@@ -9,7 +9,7 @@ layers), channels go to the colour adapter, and a 2-D observation goes to the co
 Every layer below receives checked arguments and calls only downwards.
 """
 
-from ._backend import is_array
+from ._backend import detached, is_array
 from ._blur import Blur
 from ._channel_stack import ChannelStack
 from ._colour import restore_channels
@@ -43,6 +43,8 @@ def restore(
         return restore_lazy(image, likelihood, core, channel_axis, data_range=data_range)
     if is_array(image):
         _check_array_support(likelihood)
+        image = detached(image)
+        x0 = None if x0 is None else detached(x0)
     return restore_channels(
         image,
         likelihood,

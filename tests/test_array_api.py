@@ -344,6 +344,15 @@ def test_second_stage_estimates_on_the_host_and_restores_on_the_device(convert, 
     assert abs(_psnr(to_numpy(got), clean) - _psnr(expected, clean)) < 0.01
 
 
+def test_a_tensor_that_requires_grad_restores_without_a_graph(noisy_case):
+    torch = pytest.importorskip("torch")
+    _, noisy = noisy_case
+    image = torch.asarray(noisy).requires_grad_()
+    restored = denoise_epll(image, sigma=25 / 255, scales=1)
+    assert not restored.requires_grad and restored.grad_fn is None
+    assert image.requires_grad  # the caller's tensor keeps its flag
+
+
 def test_what_arrays_do_not_support_yet_is_refused_by_name(convert, noisy_case):
     _, noisy = noisy_case
     image = convert(noisy)
