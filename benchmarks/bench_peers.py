@@ -25,7 +25,7 @@ from skimage import restoration
 from skimage.metrics import structural_similarity
 
 from skgate import EPLLRestorer, GaussianNoise
-from skgate._patches import load_grey_image
+from skgate._sampling import load_grey_image
 
 
 def skgate_methods():

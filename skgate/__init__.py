@@ -17,9 +17,10 @@ from ._local import LocalStatistics
 from ._mosaic import BayerMosaic, bayer_mask
 from ._network import GatingNetwork
 from ._noise import estimate_noise_sigma
-from ._patches import aggregate_patches, extract_patches, patch_coverage, sample_patches
+from ._patches import aggregate_patches, extract_patches, patch_coverage
 from ._prior import GMMPatchPrior
 from ._restorer import EPLLRestorer
+from ._sampling import sample_patches
 from ._tables import MixtureTables
 from ._train import epll_patches, train_prior
 from .models import load_default_network, load_default_prior

@@ -42,14 +42,9 @@ from ._kernels import parse_kernel
 from ._likelihoods import GaussianNoise
 from ._network import GatingNetwork
 from ._noise import estimate_noise_sigma
-from ._patches import (
-    PatchGrid,
-    extract_patches,
-    load_colour_image,
-    load_grey_image,
-    sample_patches,
-)
+from ._patches import PatchGrid, extract_patches
 from ._restorer import EPLLRestorer
+from ._sampling import load_colour_image, load_grey_image, sample_patches
 from ._tiles import MIN_CORE_PER_MARGIN
 from ._train import train_prior
 from .models import (

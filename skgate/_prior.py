@@ -124,7 +124,7 @@ class GMMPatchPrior(DensityMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from skgate import GMMPatchPrior
-    >>> from skgate._patches import sample_patches
+    >>> from skgate import sample_patches
     >>> rng = np.random.default_rng(0)
     >>> image = rng.random((64, 64))
     >>> X = sample_patches(image, 2000, patch_size=4, random_state=0)

@@ -15,9 +15,9 @@ from sklearn.utils import check_random_state
 from ._docstrings import shares_parameters
 from ._gating import ExactGating, Gating
 from ._likelihoods import GaussianNoise
-from ._patches import load_grey_image, sample_patches
 from ._prior import GMMPatchPrior
 from ._restorer import EPLLRestorer
+from ._sampling import load_grey_image, sample_patches
 from ._tables import MixtureTables
 from ._validation import check_positive_int
 

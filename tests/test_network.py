@@ -2,11 +2,10 @@ import numpy as np
 import pytest
 from scipy.optimize import check_grad
 
-from skgate import GMMPatchPrior
+from skgate import GMMPatchPrior, sample_patches
 from skgate._gating import NetworkGating
 from skgate._gating_loss import loss_and_grad
 from skgate._network import GatingNetwork
-from skgate._patches import sample_patches
 from skgate._tables import MixtureTables
 
 

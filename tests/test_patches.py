@@ -10,8 +10,8 @@ from skgate._patches import (
     extract_patches,
     patch_coverage,
     remove_dc,
-    sample_patches,
 )
+from skgate._sampling import sample_patches
 
 
 def naive_patches(image, p, rows, cols):
