@@ -24,8 +24,13 @@ from pathlib import Path
 import numpy as np
 from _common import image_files, print_table
 
-from skgate import GatingNetwork, GMMPatchPrior, load_default_network, load_default_prior
-from skgate._patches import sample_patches
+from skgate import (
+    GatingNetwork,
+    GMMPatchPrior,
+    load_default_network,
+    load_default_prior,
+    sample_patches,
+)
 from skgate._tables import MixtureTables
 from skgate.models import load_network, save_network
 
