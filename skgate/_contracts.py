@@ -44,25 +44,17 @@ def array_shape(likelihood, shape):
 def _check_returned(value, method, shape):
     """What a likelihood ``method`` returned must be a real, finite array of ``shape`` (an
     array of the observation's library where that is not NumPy)."""
-    if is_array(value):
-        xp, _ = namespace(value)
-        if not xp.isdtype(value.dtype, ("real floating", "integral")):
-            raise TypeError(f"likelihood.{method} must return a real array, got {value.dtype}")
-        if tuple(value.shape) != tuple(shape):
-            raise ValueError(
-                f"likelihood.{method} returned shape {tuple(value.shape)}, expected {shape}"
-            )
-        if not bool(xp.all(xp.isfinite(value))):
-            raise ValueError(f"likelihood.{method} returned NaN or infinite values")
-        return value
-    if not isinstance(value, np.ndarray) or not (
-        np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer)
-    ):
+    if not (isinstance(value, np.ndarray) or is_array(value)):
         kind = getattr(value, "dtype", type(value).__name__)
         raise TypeError(f"likelihood.{method} must return a real ndarray, got {kind}")
-    if value.shape != tuple(shape):
-        raise ValueError(f"likelihood.{method} returned shape {value.shape}, expected {shape}")
-    if not np.all(np.isfinite(value)):
+    xp, _ = namespace(value)
+    if not xp.isdtype(value.dtype, ("real floating", "integral")):
+        raise TypeError(f"likelihood.{method} must return a real ndarray, got {value.dtype}")
+    if tuple(value.shape) != tuple(shape):
+        raise ValueError(
+            f"likelihood.{method} returned shape {tuple(value.shape)}, expected {shape}"
+        )
+    if not bool(xp.all(xp.isfinite(value))):
         raise ValueError(f"likelihood.{method} returned NaN or infinite values")
     return value
 
