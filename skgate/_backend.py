@@ -24,6 +24,7 @@ __all__ = [
     "block_size",
     "on_accelerator",
     "detached",
+    "beside",
 ]
 
 
@@ -156,6 +157,15 @@ def from_numpy(array, xp, device, dtype=None):
     host = _HOST_DTYPES.get(str(dtype).rsplit(".", 1)[-1]) if dtype is not None else None
     moved = xp.asarray(np.ascontiguousarray(array, dtype=host), device=device)
     return moved if dtype is None or moved.dtype == dtype else xp.astype(moved, dtype)
+
+
+def beside(array, reference):
+    """``array`` in the library and on the device of ``reference``: a NumPy array (a
+    user's starting image, say) is moved to a tensor's device; anything else is kept."""
+    xp, device = namespace(reference)
+    if is_numpy(xp) or not isinstance(array, np.ndarray):
+        return array
+    return from_numpy(array, xp, device)
 
 
 # NumPy's dtype for each Array API dtype name (``torch.float32`` -> ``float32``).

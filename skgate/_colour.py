@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._backend import from_numpy, is_numpy, namespace, work_dtype
+from ._backend import beside, from_numpy, is_numpy, namespace, work_dtype
 from ._channel_stack import ChannelStack
 from ._epll import restore_observation
 from ._mosaic import BayerMosaic
@@ -190,8 +190,7 @@ def _checked_start(x0, shape, channel_axis, units, like):
     if tuple(x0.shape) != tuple(shape):
         raise ValueError(f"x0 has shape {tuple(x0.shape)}, the image {tuple(shape)}")
     check_finite_values(x0, "x0")
-    if isinstance(x0, np.ndarray) and not is_numpy(xp):  # to the image's device
-        x0 = from_numpy(x0, xp, namespace(like)[1])
+    x0 = beside(x0, like)  # to the image's device
     return units.image_to_unit(xp.astype(xp.moveaxis(x0, channel_axis, -1), work_dtype(xp)))
 
 

@@ -44,7 +44,7 @@ def restore(
     if is_array(image):
         _check_array_support(likelihood)
         image = detached(image)
-        x0 = None if x0 is None else detached(x0)
+        x0 = detached(x0)
     return restore_channels(
         image,
         likelihood,

@@ -24,7 +24,7 @@ import numpy as np
 from joblib import effective_n_jobs
 
 from ._adaptation import adapt_prior
-from ._backend import from_numpy, is_numpy, namespace, to_numpy, work_dtype
+from ._backend import beside, is_numpy, namespace, to_numpy, work_dtype
 from ._contracts import (
     array_shape,
     check_initial_estimate,
@@ -446,9 +446,7 @@ def restore_observation(
     xp, _ = namespace(y)
     dtype = work_dtype(xp)
     if x0 is not None:
-        x0 = check_image_2d(x0, name="x0")
-        if isinstance(x0, np.ndarray) and not isinstance(y, np.ndarray):  # to y's device
-            x0 = from_numpy(x0, xp, namespace(y)[1])
+        x0 = beside(check_image_2d(x0, name="x0"), y)  # to y's device
         x0 = units.image_to_unit(xp.astype(x0, dtype))
     if callback is not None and not units.is_identity:
         user_callback = callback

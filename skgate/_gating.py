@@ -124,7 +124,7 @@ class ExactGating(Gating):
             coords = self.tables.to_subspace(patches[block, ...])
             posterior = self.tables.log_posterior(coords, noise_var)
             parts.append(xp.argmax(posterior, axis=1))
-        return _joined(xp, parts)
+        return _joined(xp, parts, device)
 
 
 #: FlatTailGating's rank, chosen on the validation photographs (doc/validation_tuning.rst).
@@ -234,7 +234,7 @@ class FlatTailGating(Gating):
             scores += gain
             scores += const
             parts.append(xp.argmax(scores, axis=1))
-        return _joined(xp, parts)
+        return _joined(xp, parts, device)
 
 
 def _slices(n, size):
@@ -243,10 +243,12 @@ def _slices(n, size):
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
-def _joined(xp, labels):
+def _joined(xp, labels, device=None):
     """The labels of consecutive blocks as one array of indices."""
     if not labels:
-        return xp.empty((0,), dtype=xp.int64) if not is_numpy(xp) else np.empty(0, np.intp)
+        return (
+            np.empty(0, np.intp) if is_numpy(xp) else xp.empty((0,), dtype=xp.int64, device=device)
+        )
     return labels[0] if len(labels) == 1 else xp.concat(labels)
 
 
@@ -368,14 +370,14 @@ class NetworkGating(Gating):
         filters_t = on_device(self._moved, "filters", self.filters_t, xp, device)
         negated_weights_t = on_device(self._moved, (key, "w"), negated_weights_t, xp, device)
         offsets = on_device(self._moved, (key, "c"), offsets, xp, device)
-        patches = xp.astype(patches, xp.float32)
+        patches = xp.astype(patches, xp.float32, copy=False)
         parts = []
         for block in _slices(patches.shape[0], block_size(self.block, device)):
             part = patches[block, ...]
             r = part @ filters_t
             logits = (r * r) @ negated_weights_t + offsets
             parts.append(self._choose(part, logits, key))
-        return _joined(xp, parts)
+        return _joined(xp, parts, device)
 
     def _choose(self, patches, logits, noise_var):
         xp, _ = namespace(logits)

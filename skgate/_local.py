@@ -157,6 +157,7 @@ class LocalGroups:
 
     def __init__(self, x, grid, gating, tables, noise_var, stage, max_patches, check=None):
         self.tables = tables
+        self._moved = {}  # the groups' tables as arrays of other libraries, per device
         self.chunks = grid.row_chunks(max_patches)
         self.per_row = len(grid.cols)
         labels = np.empty(grid.n_patches, dtype=np.intp)
@@ -239,10 +240,9 @@ class LocalGroups:
         """:meth:`estimate` for patches of another library, on their device: the groups'
         products as two batched GEMMs (thousands of groups, one kernel each would not do)."""
         xp, device = namespace(patches)
-        moved = self.__dict__.setdefault("_moved", {})
 
         def there(key, table):
-            return on_device(moved, key, table, xp, device)
+            return on_device(self._moved, key, table, xp, device)
 
         groups = from_numpy(self.groups[self._where(rows)], xp, device)
         order, blocks = label_blocks(groups, self.n_groups)

@@ -10,7 +10,7 @@ restoring the channels one by one cannot do.
 
 import numpy as np
 
-from ._backend import is_array, namespace, on_device
+from ._backend import is_array, namespace
 from ._channel_stack import ChannelStack
 from ._inpainting import Inpainting
 from ._validation import check_image_2d, check_noise_level
@@ -159,10 +159,8 @@ class BayerMosaic(ChannelStack):
                 f"raw must have shape {self.missing.shape[:2]}, got {tuple(raw.shape)}"
             )
         if is_array(raw):  # on raw's device
-            xp, device = namespace(raw)
-            missing = on_device(
-                self.__dict__.setdefault("_moved", {}), "missing", self.missing, xp, device
-            )
+            xp, _ = namespace(raw)
+            missing = self._on_device_of(raw, "missing", self.missing)
             return xp.where(missing, xp.nan, xp.stack([raw] * 3, axis=-1))
         return np.where(self.missing, np.nan, raw[..., None])
 

@@ -114,7 +114,7 @@ class MixtureTables:
         """
         xp, _ = namespace(patches)
         if not is_numpy(xp):
-            return xp.astype(patches, xp.float32) @ self.on_device_of(
+            return xp.astype(patches, xp.float32, copy=False) @ self.on_device_of(
                 patches, "basis", self.basis32
             )
         return np.asarray(patches, dtype=np.float32) @ self.basis32
