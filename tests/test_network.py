@@ -183,8 +183,16 @@ def test_fit_heads_on_epll_patches_lowers_their_cross_entropy(teacher_and_patche
 
     prior, X = teacher_and_patches
     levels = [0.0, 0.002, 0.008, 0.03]
+    # seeded: on a set this small a few unseeded starts (about 1 in 100) overfit the
+    # heads, giving a handful of high-contrast held-out patches extreme logits
     net = GatingNetwork(
-        prior, n_filters=8, batch_size=3000, n_batches=2, max_iter=20, noise_levels=levels
+        prior,
+        n_filters=8,
+        batch_size=3000,
+        n_batches=2,
+        max_iter=20,
+        noise_levels=levels,
+        random_state=0,
     ).fit(X)
     images = [data.camera()[:64, :64], data.moon()[:64, :64]]
     patches, noise_var = epll_patches(images, prior, sigmas=(0.1,), per_step=300, stride=2)
