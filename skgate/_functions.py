@@ -255,6 +255,7 @@ def inpaint_epll(
         True where the pixel is missing (as in
         :func:`skimage.restoration.inpaint_biharmonic`): the image's spatial shape (shared by
         all channels), or with ``channel_axis`` the image's shape (a mask per channel).
+        A dask array mask (either shape) goes with a dask array image and stays lazy.
     sigma : float, default=1e-3
         Noise of the observed pixels.
     .. parameters:: prior betas lam stride gating tile_shape n_jobs adapt adapt_strength
@@ -300,7 +301,7 @@ def inpaint_epll(
     )
     # A dask mask stays lazy: each chunk builds its likelihood from its own window.
     if is_dask_array(mask):
-        likelihood = LazyInpainting(mask, sigma)
+        likelihood = LazyInpainting(_channels_last(mask, channel_axis), sigma)
     else:
         likelihood = _per_channel(lambda m: Inpainting(m, sigma), mask, channel_axis, "mask")
     return restorer.restore(image, likelihood, channel_axis=channel_axis, data_range=data_range)
@@ -388,6 +389,25 @@ def demosaic_epll(
     observation = mosaic.observation(raw)
     observation = namespace(observation)[0].astype(observation, raw.dtype, copy=False)
     return restorer.restore(observation, mosaic, channel_axis=-1, data_range=data_range)
+
+
+def _channels_last(mask, channel_axis):
+    """A dask mask with one mask per channel (3-D) moved to the channels-last layout the
+    lazy restoration uses; a 2-D one as it is."""
+    if mask.ndim != 3:
+        return mask
+    if channel_axis is None:
+        raise ValueError(
+            "a 3-D mask holds one mask per channel: pass channel_axis (the axis of the "
+            "channels in the image and in mask), or a 2-D mask"
+        )
+    check_channel_axis(mask.ndim, channel_axis)
+    return mask if channel_axis in (-1, 2) else mask.transpose(_moved_last(channel_axis))
+
+
+def _moved_last(axis):
+    """The axis order that moves ``axis`` of a 3-D array last."""
+    return [a for a in range(3) if a != axis % 3] + [axis % 3]
 
 
 def _per_channel(make, values, channel_axis, name):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ._channel_stack import ChannelStack
 from ._colour import restore_channels
 from ._inpainting import LARGEST_FILL_SCALE, Inpainting
 from ._tiles import MIN_CORE_PER_MARGIN, enlarged_tile_shape
@@ -80,14 +81,16 @@ def smallest_chunk(core, likelihood, shape):
 
 class LazyInpainting(Inpainting):
     """Inpainting whose mask (True = missing) is a dask array, for a dask image: each chunk
-    builds :class:`~skgate.Inpainting` from its own window of the mask. Its shape and type
+    builds :class:`~skgate.Inpainting` from its own window of the mask (a 3-D mask, one per
+    channel and channels last: a :class:`~skgate.ChannelStack` of them). Its shape and type
     are checked here, its values when each chunk is computed."""
 
     def __init__(self, mask, sigma=1e-3):
         check_noise_level(sigma, "sigma", caller="inpaint_epll")
-        if mask.ndim != 2 or mask.dtype.kind not in "biuf":
+        if mask.ndim not in (2, 3) or mask.dtype.kind not in "biuf":
             raise ValueError(
-                f"mask must be a 2-D boolean array, got a dask array {mask.dtype} {mask.shape}"
+                "mask must be a 2-D boolean array (or 3-D, one per channel), got a dask "
+                f"array {mask.dtype} {mask.shape}"
             )
         self.sigma = sigma
         self.lazy_mask = mask
@@ -130,12 +133,12 @@ class _Block:
         cols = slice(left, left + window.shape[1])
         if self.masked:
             missing = _check_mask_values(mask_block[0][shift_r:, shift_c:])
-            likelihood = Inpainting.window(~missing, self.likelihood.sigma)
+            likelihood = _window_likelihood(~missing, self.likelihood.sigma)
         elif window.shape[:2] == tuple(block_info[None]["shape"][:2]):
             likelihood = self.likelihood  # the whole image, as in memory
         else:
             likelihood = self.likelihood.tile((rows, cols))
-        if isinstance(likelihood, Inpainting) and not likelihood.observed.any():
+        if self.masked and not _observes_every_channel(likelihood):
             raise ValueError(
                 f"the chunk at rows {r0}:{r1}, columns {c0}:{c1} lies in a hole wider than its "
                 f"context ({self.depth} pixels): inpaint in memory or with larger chunks"
@@ -148,6 +151,22 @@ class _Block:
             )
         restored = restored.astype(dtype, copy=False)
         return restored[r0 - top : r1 - top, c0 - left : c1 - left]
+
+
+def _window_likelihood(observed, sigma):
+    """The inpainting of a chunk's window: one mask, or a :class:`ChannelStack` of one per
+    channel (``observed`` channels last)."""
+    if observed.ndim == 2:
+        return Inpainting.window(observed, sigma)
+    return ChannelStack(
+        [Inpainting.window(observed[..., c], sigma) for c in range(observed.shape[2])]
+    )
+
+
+def _observes_every_channel(likelihood):
+    """Whether a chunk's inpainting observes some pixel of each of its channels."""
+    channels = likelihood.likelihoods if isinstance(likelihood, ChannelStack) else [likelihood]
+    return all(channel.observed.any() for channel in channels)
 
 
 def _with_chunks_at_least(array, depth, axes):
@@ -199,12 +218,13 @@ def _check_lazy_image(image, channel_axis):
 
 
 def _lazy_mask(likelihood, shape, da):
-    """The missing pixels of a lazy inpainting, as a dask array of ``shape``."""
+    """The missing pixels of a lazy inpainting, as a dask array of the image's ``shape``
+    (channels last), or of its spatial shape for one mask shared by the channels."""
     if isinstance(likelihood, LazyInpainting):
         mask = likelihood.lazy_mask
     else:
         mask = da.from_array(likelihood.mask)
-    if mask.shape != shape:
+    if mask.shape not in (shape[:2], shape):
         raise ValueError(f"mask has shape {mask.shape}, the image {shape}")
     return mask
 
@@ -248,7 +268,7 @@ def restore_lazy(image, likelihood, core, channel_axis=None, data_range=None):
     if min(image.shape[:2]) < patch_size:
         raise ValueError(f"image of shape {image.shape} is smaller than the patch size")
     inpainting = isinstance(likelihood, Inpainting)
-    mask = _lazy_mask(likelihood, image.shape[:2], da) if inpainting else None
+    mask = _lazy_mask(likelihood, image.shape, da) if inpainting else None
     if mask is None:
         likelihood.tile((slice(0, 1), slice(0, 1)))  # no tiles: fails now, not at compute
     check_data_range(data_range)
@@ -263,7 +283,7 @@ def restore_lazy(image, likelihood, core, channel_axis=None, data_range=None):
     image = _with_chunks_at_least(image, depth, (0, 1))
     arrays = [image]
     if mask is not None:
-        arrays.append(mask.rechunk(image.chunks[:2]))
+        arrays.append(mask.rechunk(image.chunks[: mask.ndim]))
     # An axis in one chunk has no neighbour to borrow from.
     spatial_depth = {axis: depth if len(image.chunks[axis]) > 1 else 0 for axis in (0, 1)}
     grown = [

@@ -2,6 +2,8 @@
 computed, any chunking, colour, a distributed cluster, and zarr / TIFF through the command
 line."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -125,6 +127,43 @@ def test_colour_with_channel_axis(channel_axis):
         image, 0.08, channel_axis=channel_axis, gating="network", scales=1, **FAST
     )
     assert np.abs(lazy.compute() - in_memory).max() < 0.02
+
+
+@pytest.mark.parametrize("channel_axis", [-1, 0])
+def test_a_dask_mask_per_channel(channel_axis):
+    # two chunks across, each at least 4 times the 146 pixels of context the inpainting needs
+    clean = np.concatenate([data.coffee()[100:164], data.coffee()[164:228]], axis=1) / 255.0
+    missing = np.random.default_rng(4).random(clean.shape) < 0.4  # each channel its own holes
+    observed = np.where(missing, 0.0, clean)
+    image, mask = (
+        (observed, missing)
+        if channel_axis == -1
+        else (np.moveaxis(observed, -1, 0), np.moveaxis(missing, -1, 0))
+    )
+    chunks = (64, 600, 3) if channel_axis == -1 else (3, 64, 600)
+    options = dict(channel_axis=channel_axis, gating="network", **FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the two chunks are restored as they are, not merged
+        lazy, ran = _tasks_run(
+            lambda: inpaint_epll(
+                da.from_array(image, chunks=chunks), da.from_array(mask, chunks=chunks), **options
+            )
+        )
+    assert ran == 0 and lazy.chunks == da.from_array(image, chunks=chunks).chunks
+    restored = lazy.compute()
+    in_memory = inpaint_epll(image, mask, tile_shape=600, n_jobs=1, **options)
+    assert np.abs(restored - in_memory).max() < 0.02
+    back = restored if channel_axis == -1 else np.moveaxis(restored, 0, -1)
+    error = np.abs(back - clean)[missing].mean()
+    assert error < np.abs(observed - clean)[missing].mean() / 3  # the holes are filled
+    # each channel was filled from its own mask: channel 0's holes are not channel 1's
+    assert not np.array_equal(missing[..., 0], missing[..., 1])
+    with pytest.raises(ValueError, match="pass channel_axis"):
+        inpaint_epll(da.from_array(observed[..., 0]), da.from_array(missing))
+    with pytest.raises(ValueError, match="mask has shape"):
+        inpaint_epll(
+            da.from_array(observed), da.from_array(missing[..., :2]), channel_axis=-1
+        ).compute()
 
 
 def test_restorer_and_noise_estimate_accept_dask_arrays():
