@@ -40,6 +40,7 @@ from ._imageio import ImageFile, output_dtype, read_image, write_image
 from ._inpainting import Inpainting
 from ._kernels import parse_kernel
 from ._likelihoods import GaussianNoise
+from ._mosaic import BayerMosaic
 from ._network import GatingNetwork
 from ._noise import estimate_noise_sigma
 from ._patches import PatchGrid, extract_patches
@@ -154,24 +155,27 @@ def _stride(args, likelihood):
     return defaults_for(likelihood)["stride"] if args.stride is None else args.stride
 
 
-def _restore_file(args, likelihood_for):
+def _as_read(source, likelihood):
+    """What the restorer sees of a file: its image, channels last if it has them."""
+    return source.image, source.channel_axis
+
+
+def _restore_file(args, likelihood_for, *, observe=_as_read, demo=None):
     """Read ``args.input``, restore it with ``likelihood_for(float_image)``, write
-    ``args.output`` in the input's kind; report progress and timing."""
+    ``args.output`` in the input's kind; report progress and timing. ``observe(source,
+    likelihood)`` gives the image to restore and its channel axis (demosaicing restores
+    colour from a one-channel file); ``demo(source, args)`` gives ``(clean or None, input)``
+    (``--add-noise`` by default)."""
 
     if is_lazy_path(args.input) or is_lazy_path(args.output) or args.chunks is not None:
         return _restore_lazy_file(args, likelihood_for)
     check_output(args)
-    source = _read_source(args.input)
-    clean = None
-    if getattr(args, "add_noise", None) is not None:
-        clean = source.image
-        source = _with_noise(source, args)
+    clean, source = (demo or _noise_demo)(_read_source(args.input), args)
     output_dtype(args.output, source)
     prior = load_prior(args.prior) if args.prior else None
     gating = _gating_option(args, prior)
     _check_tile(args, prior)
     likelihood = likelihood_for(source)
-    n_channels = 1 if source.image.ndim == 2 else source.image.shape[-1]
     restorer = EPLLRestorer(
         prior,
         stride=args.stride,
@@ -183,23 +187,27 @@ def _restore_file(args, likelihood_for):
         second_stage=_second_stage(args),
     )
     tic = time.perf_counter()
+    image, channel_axis = observe(source, likelihood)
     with parallel_config(backend=_JOBLIB_BACKENDS[getattr(args, "backend", "threads")]):
         restored = restorer.restore(
-            source.image,
+            image,
             likelihood,
-            channel_axis=source.channel_axis,
+            channel_axis=channel_axis,
             progress=Progress(args.command, quiet=args.quiet, unit=_progress_unit(args)),
         )
     write_image(args.output, restored, source)
     if not args.quiet and clean is not None:
-        print(
-            f"PSNR against the clean image: noisy {_psnr(clean, source.image):.2f} dB, "
-            f"restored {_psnr(clean, restored):.2f} dB"
+        before = (
+            f"input {_psnr(clean, source.image):.2f} dB, "
+            if clean.shape == source.image.shape
+            else ""
         )
+        print(f"PSNR against the clean image: {before}restored {_psnr(clean, restored):.2f} dB")
     if not args.quiet:
         print(
             f"{args.command}: {args.input} {source.image.shape} -> {args.output} "
-            f"({_describe(likelihood, source)}, {n_channels} channel(s), gating "
+            f"({_describe(likelihood, source)}, {1 if restored.ndim == 2 else restored.shape[-1]} "
+            "channel(s), gating "
             f"{args.network or gating}, stride "
             f"{_stride(args, likelihood)}, {time.perf_counter() - tic:.1f} s)"
         )
@@ -303,6 +311,8 @@ def _describe(likelihood, source):
         return f"blur {likelihood.kernel.shape[0]}x{likelihood.kernel.shape[1]}, {sigma}"
     if isinstance(likelihood, Inpainting):
         return f"{100 * likelihood.mask.mean():.1f} % missing, {sigma}"
+    if isinstance(likelihood, BayerMosaic):
+        return f"{likelihood.pattern} mosaic, {sigma}"
     return sigma
 
 
@@ -312,7 +322,8 @@ def _gating_option(args, prior):
         return args.gating or "exact"
     if args.gating not in (None, "network"):
         raise ValueError(f"--network gates with the network; it cannot be --gating {args.gating}")
-    return load_network(args.network, prior=prior or load_default_prior())
+    colour = args.command == "demosaic"  # restored with colour patches
+    return load_network(args.network, prior=prior or load_default_prior(colour=colour))
 
 
 def _read_source(name_or_path):
@@ -325,6 +336,14 @@ def _read_source(name_or_path):
         raw = _bundled(name_or_path)
         return ImageFile(img_as_float(raw).astype(np.float64), raw.dtype, None)
     return read_image(name_or_path)
+
+
+def _noise_demo(source, args):
+    """``(clean, input)``: the file and itself with ``--add-noise`` added, or ``(None, file)``
+    without it."""
+    if getattr(args, "add_noise", None) is None:
+        return None, source
+    return source.image, _with_noise(source, args)
 
 
 def _with_noise(source, args):
@@ -385,6 +404,45 @@ def _cmd_inpaint(args):
     return _restore_file(args, likelihood_for)
 
 
+def _cmd_demosaic(args):
+
+    if args.add_noise is not None and not args.simulate:
+        raise ValueError("--add-noise needs --simulate (noise is added to the simulated mosaic)")
+    if is_lazy_path(args.input) or is_lazy_path(args.output) or args.chunks is not None:
+        raise ValueError("demosaic works on images in memory, not with --chunks or zarr")
+    if args.prior and load_prior(args.prior).n_channels != 3:
+        raise ValueError(f"--prior {args.prior} is a grey prior; demosaicing needs a colour one")
+
+    def likelihood_for(source):
+        if source.image.ndim != 2:
+            raise ValueError(
+                f"{args.input} has {source.image.shape[-1]} channels; a mosaic has one value "
+                "per pixel (pass --simulate to take an RGB image's mosaic first)"
+            )
+        if args.sigma in (None, "estimate"):  # recorded values are trusted as they are
+            return BayerMosaic(source.image.shape, args.pattern)
+        return BayerMosaic(
+            source.image.shape, args.pattern, noise_level_option(args.sigma, "--sigma", source)
+        )
+
+    def observe(source, mosaic):
+        return mosaic.observation(source.image), -1
+
+    demo = _mosaic_demo if args.simulate else None
+    return _restore_file(args, likelihood_for, observe=observe, demo=demo)
+
+
+def _mosaic_demo(source, args):
+    """``(clean RGB, its mosaic)`` for ``--simulate`` (with ``--add-noise``, if given)."""
+    if source.image.ndim != 3 or source.image.shape[-1] != 3:
+        raise ValueError(
+            f"--simulate needs an RGB image, {args.input} has shape {source.image.shape}"
+        )
+    raw = BayerMosaic(source.image.shape[:2], args.pattern).raw(source.image)
+    mosaic = ImageFile(raw, source.dtype, None)
+    return source.image, (_with_noise(mosaic, args) if args.add_noise is not None else mosaic)
+
+
 def _cmd_train_gating(args):
 
     check_model_output(args.output, args.overwrite)
@@ -423,6 +481,7 @@ _COMMANDS = {
     "denoise": _cmd_denoise,
     "deblur": _cmd_deblur,
     "inpaint": _cmd_inpaint,
+    "demosaic": _cmd_demosaic,
     "train-gating": _cmd_train_gating,
 }
 

@@ -235,6 +235,33 @@ def build_parser():
         help=f"image file (or bundled image: {_BUNDLED}) whose white (non-zero) pixels are missing",
     )
 
+    demosaic = commands.add_parser(
+        "demosaic", help="fill in the two colours a Bayer sensor did not record at each pixel"
+    )
+    _add_restore_options(
+        demosaic,
+        "noise of the recorded values in the file's units (default: nearly none, a "
+        "thousandth of the range)",
+    )
+    demosaic.add_argument(
+        "--pattern",
+        choices=["RGGB", "BGGR", "GRBG", "GBRG"],
+        default="RGGB",
+        help="colours of the sensor's 2 x 2 cell, row by row from the top-left pixel "
+        "(default RGGB)",
+    )
+    demosaic.add_argument(
+        "--simulate",
+        action="store_true",
+        help="demo: the input is an RGB image; take its mosaic first and report PSNR against it",
+    )
+    demosaic.add_argument(
+        "--add-noise",
+        default=None,
+        help="with --simulate: add white Gaussian noise of this level (file units) to the mosaic",
+    )
+    demosaic.add_argument("--seed", type=int, default=0, help="seed of --add-noise")
+
     gating = commands.add_parser("train-gating", help="train a gating network for a prior")
     gating.add_argument(
         "images", nargs="+", help=f"training image files or bundled images ({_BUNDLED})"

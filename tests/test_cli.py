@@ -344,3 +344,57 @@ def test_colour_prior_and_its_network_from_the_command_line(tmp_path, capsys):
     command = ["denoise", str(noisy), str(restored), "--prior", str(prior_file)]
     assert main([*command, "--sigma", "10", "--network", str(network_file), "-q"]) == 0
     assert imread(restored).shape == (64, 64, 3)
+
+
+def test_demosaic_from_the_command_line(tmp_path, capsys):
+    from skgate import BayerMosaic
+
+    rgb = data.astronaut()[120:152, 200:240]
+    imsave(tmp_path / "rgb.png", rgb)
+    raw = BayerMosaic(rgb.shape[:2], "GRBG").raw(rgb / 255.0)
+    imsave(tmp_path / "raw.png", (raw * 255).round().astype(np.uint8))
+    fast = ["--pattern", "GRBG", "--gating", "network", "--stride", "4"]
+    simulated = tmp_path / "simulated.png"
+    assert main(["demosaic", str(tmp_path / "rgb.png"), str(simulated), "--simulate", *fast]) == 0
+    printed = capsys.readouterr().out
+    assert "PSNR against the clean image: restored" in printed
+    assert "GRBG mosaic" in printed and "3 channel(s)" in printed
+    out = tmp_path / "out.png"
+    assert main(["demosaic", str(tmp_path / "raw.png"), str(out), *fast, "-q"]) == 0
+    restored = imread(out)
+    assert restored.dtype == np.uint8 and restored.shape == rgb.shape
+    np.testing.assert_array_equal(restored, imread(simulated))  # the file's mosaic is the same
+    # far better than the mosaic's own values spread over their 2 x 2 cell
+    cells = np.repeat(np.repeat(raw[::2, ::2, None], 2, 0), 2, 1)
+    assert _psnr(rgb / 255.0, restored / 255.0) > _psnr(rgb / 255.0, cells) + 5
+    # another layout gives another image: the option reached the likelihood
+    other = tmp_path / "other.png"
+    assert (
+        main(["demosaic", str(tmp_path / "raw.png"), str(other), "--gating", "network", "-q"]) == 0
+    )
+    assert not np.array_equal(imread(other), restored)
+
+
+@pytest.mark.parametrize(
+    "extra, match",
+    [
+        (["--add-noise", "5"], "--add-noise needs --simulate"),
+        (["--chunks", "64"], "in memory"),
+        (["--simulate"], "needs an RGB image"),
+        (["--prior", "GREY"], "grey prior"),
+    ],
+)
+def test_demosaic_mistakes_are_one_line_errors(extra, match, tmp_path, capsys):
+    from skgate.models import default_prior_path
+
+    imsave(tmp_path / "raw.png", data.camera()[:16, :16], check_contrast=False)
+    extra = [str(default_prior_path()) if value == "GREY" else value for value in extra]
+    assert main(["demosaic", str(tmp_path / "raw.png"), str(tmp_path / "o.png"), *extra]) == 2
+    assert match in capsys.readouterr().err
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_demosaic_refuses_a_colour_file_without_simulate(tmp_path, capsys):
+    imsave(tmp_path / "rgb.png", data.astronaut()[:16, :16])
+    assert main(["demosaic", str(tmp_path / "rgb.png"), str(tmp_path / "o.png")]) == 2
+    assert "a mosaic has one value per pixel" in capsys.readouterr().err

@@ -91,6 +91,18 @@ def test_demosaic_epll_beats_bilinear(crop, pattern):
     assert demosaic_epll(raw.astype(np.float32), pattern).dtype == np.float32
 
 
+def test_demosaic_with_the_colour_network(crop):
+    mosaic = BayerMosaic(crop.shape[:2])
+    raw = mosaic.raw(crop)
+    exact = demosaic_epll(raw)
+    network = demosaic_epll(raw, gating="network")
+    assert not np.array_equal(network, exact)  # the network gated, not the exact posterior
+    assert cpsnr(crop, network) > cpsnr(crop, bilinear(raw, mosaic.missing)) + 2
+    assert cpsnr(crop, network) > cpsnr(crop, exact) - 0.5
+    rescored = demosaic_epll(raw, gating="network+exact")
+    assert cpsnr(crop, rescored) > cpsnr(crop, exact) - 0.3
+
+
 @pytest.mark.filterwarnings("ignore:tile_shape")
 def test_demosaic_through_the_restorer_and_in_tiles(crop):
     mosaic = BayerMosaic(crop.shape[:2])

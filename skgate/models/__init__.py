@@ -529,7 +529,8 @@ def load_network(path, prior=None):
         raise ModelFileError(f"{path}: field 'noise_levels' must be increasing and >= 0")
     metadata = _metadata(arrays, path)
     if prior is None:
-        candidate = load_default_prior()
+        # the shipped prior of the same patch size: grey (p^2 features) or colour (3 p^2)
+        candidate = load_default_prior(colour=d == _colour_prior_features())
         if candidate.n_components == K and candidate.n_features_in_ == d:
             prior = candidate
     elif prior.n_components != K or prior.n_features_in_ != d:
@@ -555,10 +556,16 @@ def default_network_path():
     return Path(str(resources.files(__name__).joinpath(DEFAULT_NETWORK_FILE)))
 
 
-def load_default_network():
+def load_default_network(colour=False):
     """The shipped gating network for the shipped prior (100 filters, per-noise-level heads).
 
     Trained with ``scripts/train_default_models.py --what network``; ``metadata_`` says how.
+
+    Parameters
+    ----------
+    colour : bool, default=False
+        The shipped colour prior's network instead (``--what colour-network``): 100 filters
+        over 8x8 RGB patches, with ``load_default_prior(colour=True)`` attached.
 
     Returns
     -------
@@ -578,4 +585,13 @@ def load_default_network():
     >>> network.filters_.shape, network.prior_.n_components
     ((100, 64), 200)
     """
+    if colour:
+        return load_network(default_colour_network_path(), prior=load_default_prior(colour=True))
     return load_network(default_network_path())
+
+
+def _colour_prior_features():
+    """Features of the shipped colour prior's patches (8 x 8 x 3), read from its file's
+    header without loading the mixture."""
+    with np.load(default_colour_prior_path(), allow_pickle=False) as arrays:
+        return int(arrays["n_features"])
