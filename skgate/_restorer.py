@@ -306,11 +306,12 @@ default="exact"
             raise ValueError("n_jobs must be None or a non-zero integer, got 0")
         defaults = defaults_for(likelihood)
         # A bad gating fails here, not in a worker; the tables are built once for every tile.
-        prior, _, _ = models(self.prior, self.gating)
+        # The colour layer (skgate._colour) sets 3 for colour patches of RGB images.
+        n_channels = 1 if self.prior is None else int(self.prior.n_channels)
+        prior, _, _ = models(self.prior, self.gating, n_channels)
         settings = EPLL(
             prior=self.prior,
-            # The colour layer (skgate._colour) sets 3 for colour patches of RGB images.
-            n_channels=1 if self.prior is None else int(self.prior.n_channels),
+            n_channels=n_channels,
             gating=self.gating,
             betas=None if self.betas is None else check_betas(self.betas),
             lam=None if self.lam is None else float(self.lam),

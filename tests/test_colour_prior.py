@@ -332,3 +332,8 @@ def test_the_shipped_colour_network_gates_like_the_colour_prior(photos):
     exact = colour.predict(noisy, noise_var=0.01)
     agreement = np.mean(network.predict(noisy, noise_var=0.01) == exact)
     assert agreement > 0.5
+    # named, with the colour prior: the same network gates
+    noisy_image = photos[0][:40, :40] + 0.1 * np.random.default_rng(6).standard_normal((40, 40, 3))
+    options = dict(sigma=0.1, channel_axis=-1, prior=colour, stride=4, scales=1)
+    named = denoise_epll(noisy_image, gating="network", **options)
+    np.testing.assert_array_equal(named, denoise_epll(noisy_image, gating=network, **options))
