@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 from joblib import parallel_config
 
-from . import __version__
 from ._bigfiles import (
     check_lazy_output,
     is_lazy_path,
@@ -24,14 +23,16 @@ from ._bigfiles import (
     write_lazy,
 )
 from ._blur import Blur
-from ._cli_parser import BUNDLED_IMAGES, DEFAULT_CHUNKS, build_parser
+from ._cli_models import MODEL_COMMANDS
+from ._cli_parser import DEFAULT_CHUNKS, build_parser
 from ._cli_support import (
     DEVELOPER_WARNINGS,
     Progress,
     StopSignals,
-    check_model_output,
+    bundled_image,
     check_output,
     file_scale,
+    is_bundled,
     noise_level_option,
     one_line,
 )
@@ -41,113 +42,17 @@ from ._inpainting import Inpainting
 from ._kernels import parse_kernel
 from ._likelihoods import GaussianNoise
 from ._mosaic import BayerMosaic
-from ._network import GatingNetwork
 from ._noise import estimate_noise_sigma
-from ._patches import PatchGrid, extract_patches
 from ._restorer import EPLLRestorer
-from ._sampling import load_colour_image, load_grey_image, sample_patches
 from ._tiles import MIN_CORE_PER_MARGIN
-from ._train import train_prior
 from .models import (
-    default_prior_path,
     load_default_prior,
     load_network,
     load_prior,
-    save_network,
-    save_prior,
 )
 
 # --backend: joblib's names for the two ways of running tiles at once.
 _JOBLIB_BACKENDS = {"threads": "threading", "processes": "loky"}
-
-
-def _is_bundled(name_or_path):
-    """A bundled image's name, unless a file of that name exists (the file wins)."""
-    return name_or_path in BUNDLED_IMAGES and not Path(name_or_path).exists()
-
-
-def _bundled(name):
-    """The bundled scikit-image image ``name`` as stored (uint8, grey or colour)."""
-    from skimage import data
-
-    return getattr(data, name)()
-
-
-def _image_or_path(name_or_path):
-    """A bundled image as an array, anything else as a path that must exist (checked before
-    the minutes of work that follow, in one line)."""
-    if _is_bundled(name_or_path):
-        return _bundled(name_or_path)
-    if not Path(name_or_path).is_file():
-        bundled = ", ".join(BUNDLED_IMAGES)
-        raise FileNotFoundError(
-            f"no such image: {name_or_path} (a file, or a bundled image: {bundled})"
-        )
-    return name_or_path
-
-
-def _cmd_info(args):
-
-    tic = time.perf_counter()
-    prior = load_prior(args.prior) if args.prior else load_default_prior()
-    seconds = time.perf_counter() - tic
-    source = args.prior or default_prior_path()
-    print(f"skgate {__version__}")
-    print(f"prior: {source} (loaded in {seconds:.2f} s)")
-    print(
-        f"  {prior.n_components} zero-mean components over {prior.patch_size}x{prior.patch_size}"
-        f"{'' if prior.n_channels == 1 else f'x{prior.n_channels}'} patches, DC removed: "
-        f"{prior.remove_dc}{'' if prior.n_channels == 1 else ' (per channel)'}"
-    )
-    spectrum = prior.eigvals_
-    print(
-        f"  component variances (sum of eigenvalues): min {spectrum.sum(1).min():.3g}, "
-        f"median {np.median(spectrum.sum(1)):.3g}, max {spectrum.sum(1).max():.3g}"
-    )
-    for key, value in sorted(getattr(prior, "metadata_", {}).items()):
-        print(f"  {key}: {value}")
-    if args.image:
-        image, patches = _image_patches(_image_or_path(args.image), prior)
-        labels = prior.predict(patches)
-        print(
-            f"image {args.image} {image.shape}: {len(patches)} patches, mean log-likelihood "
-            f"{prior.score(patches):.2f} per patch, {np.unique(labels).size} components in use"
-        )
-    return 0
-
-
-def _image_patches(source, prior):
-    """The image of ``source`` and all its patches as ``prior`` models them: grey, or the
-    colour patches of a colour image for a colour prior."""
-    if prior.n_channels == 1:
-        image = load_grey_image(source)
-        return image, extract_patches(image, prior.patch_size, stride=1, dtype=np.float32)
-    image = load_colour_image(source)
-    grid = PatchGrid(image.shape[:2], prior.patch_size, n_channels=prior.n_channels)
-    return image, grid.extract(image, dtype=np.float32)
-
-
-def _cmd_train_prior(args):
-
-    check_model_output(args.output, args.overwrite)
-    images = [_image_or_path(name) for name in args.images]
-    tic = time.perf_counter()
-    prior = train_prior(
-        images,
-        n_patches=args.n_patches,
-        warm_up_patches=args.warm_up_patches,
-        n_components=args.n_components,
-        patch_size=args.patch_size,
-        max_iter=args.max_iter,
-        colour=args.colour,
-        random_state=args.seed,
-        verbose=0 if args.quiet else 1,
-    )
-    save_prior(prior, args.output)
-    if not args.quiet:
-        minutes = (time.perf_counter() - tic) / 60
-        print(f"wrote {args.output} ({minutes:.1f} min)")
-    return 0
 
 
 def _stride(args, likelihood):
@@ -226,8 +131,8 @@ def _restore_lazy_file(args, likelihood_for):
     check_lazy_output(source_path, target, args.overwrite)
     if getattr(args, "add_noise", None) is not None:
         raise ValueError("--add-noise works on images in memory, not with --chunks or zarr")
-    if _is_bundled(args.input):
-        source = lazy_from_array(_bundled(args.input))
+    if is_bundled(args.input):
+        source = lazy_from_array(bundled_image(args.input))
     else:
         source = open_lazy(source_path)  # the store's own chunks, until the side is chosen
     if target.suffix.lower() != ".zarr":
@@ -330,10 +235,10 @@ def _read_source(name_or_path):
     """An ``ImageFile`` from a path, or a bundled scikit-image image
     (as uint8, grey or colour) when no such file exists."""
 
-    if _is_bundled(name_or_path):
+    if is_bundled(name_or_path):
         from skimage.util import img_as_float
 
-        raw = _bundled(name_or_path)
+        raw = bundled_image(name_or_path)
         return ImageFile(img_as_float(raw).astype(np.float64), raw.dtype, None)
     return read_image(name_or_path)
 
@@ -443,46 +348,13 @@ def _mosaic_demo(source, args):
     return source.image, (_with_noise(mosaic, args) if args.add_noise is not None else mosaic)
 
 
-def _cmd_train_gating(args):
-
-    check_model_output(args.output, args.overwrite)
-    images = [_image_or_path(name) for name in args.images]
-    prior = load_prior(args.prior) if args.prior else None
-    if prior is None:
-        prior = load_default_prior()
-    tic = time.perf_counter()
-    n_patches = args.n_batches * args.batch_size
-    X = sample_patches(
-        images, n_patches, prior.patch_size, random_state=args.seed, colour=prior.n_channels == 3
-    )
-    levels = [0.0, *args.noise_levels]
-    network = GatingNetwork(
-        prior,
-        n_filters=args.n_filters,
-        noise_levels=levels,
-        batch_size=args.batch_size,
-        n_batches=args.n_batches,
-        max_iter=args.max_iter,
-        random_state=args.seed,
-        verbose=0 if args.quiet else 1,
-    ).fit(X.astype(np.float64))
-    network.metadata_ = {"n_patches": int(n_patches), "images": len(args.images)}
-    save_network(network, args.output)
-    if not args.quiet:
-        minutes = (time.perf_counter() - tic) / 60
-        print(f"wrote {args.output} ({minutes:.1f} min)")
-    return 0
-
-
 # What each command runs (the parser, skgate._cli_parser, names the commands).
 _COMMANDS = {
-    "info": _cmd_info,
-    "train-prior": _cmd_train_prior,
+    **MODEL_COMMANDS,
     "denoise": _cmd_denoise,
     "deblur": _cmd_deblur,
     "inpaint": _cmd_inpaint,
     "demosaic": _cmd_demosaic,
-    "train-gating": _cmd_train_gating,
 }
 
 

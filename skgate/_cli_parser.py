@@ -3,6 +3,7 @@ themselves are in ``skgate._cli``)."""
 
 from . import __version__
 from ._cli_support import (
+    BUNDLED_IMAGES,
     OneLineParser,
     noise_levels,
     non_negative_int,
@@ -12,21 +13,8 @@ from ._cli_support import (
 from ._defaults import defaults_for
 from ._likelihoods import GaussianNoise
 
-__all__ = ["build_parser", "BUNDLED_IMAGES", "DEFAULT_CHUNKS"]
+__all__ = ["build_parser", "DEFAULT_CHUNKS"]
 
-#: The scikit-image images every input accepts by name.
-BUNDLED_IMAGES = (
-    "camera",
-    "astronaut",
-    "coffee",
-    "chelsea",
-    "coins",
-    "moon",
-    "page",
-    "text",
-    "brick",
-    "grass",
-)
 _BUNDLED = ", ".join(BUNDLED_IMAGES)
 
 

@@ -16,6 +16,10 @@ from ._network import MAX_NOISE_VARIANCE
 from ._validation import SIGMA_LIMITS
 
 __all__ = [
+    "BUNDLED_IMAGES",
+    "is_bundled",
+    "bundled_image",
+    "image_or_path",
     "positive_int",
     "noise_levels",
     "positive_number",
@@ -31,6 +35,46 @@ __all__ = [
     "nonzero_int",
     "non_negative_int",
 ]
+
+
+#: The scikit-image images every input accepts by name.
+BUNDLED_IMAGES = (
+    "camera",
+    "astronaut",
+    "coffee",
+    "chelsea",
+    "coins",
+    "moon",
+    "page",
+    "text",
+    "brick",
+    "grass",
+)
+
+
+def is_bundled(name_or_path):
+    """A bundled image's name, unless a file of that name exists (the file wins)."""
+    return name_or_path in BUNDLED_IMAGES and not Path(name_or_path).exists()
+
+
+def bundled_image(name):
+    """The bundled scikit-image image ``name`` as stored (uint8, grey or colour)."""
+    from skimage import data
+
+    return getattr(data, name)()
+
+
+def image_or_path(name_or_path):
+    """A bundled image as an array, anything else as a path that must exist (checked before
+    the minutes of work that follow, in one line)."""
+    if is_bundled(name_or_path):
+        return bundled_image(name_or_path)
+    if not Path(name_or_path).is_file():
+        bundled = ", ".join(BUNDLED_IMAGES)
+        raise FileNotFoundError(
+            f"no such image: {name_or_path} (a file, or a bundled image: {bundled})"
+        )
+    return name_or_path
 
 
 def positive_int(text):

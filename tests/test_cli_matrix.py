@@ -15,7 +15,7 @@ from skimage.io import imsave
 
 from skgate import _cli
 from skgate._cli import main
-from skgate.models import load_default_network, save_network
+from skgate.models import default_prior_path, load_default_network, save_network
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def folder(tmp_path_factory):
     np.save(root / "kbig.npy", np.ones((100, 100)) / 1e4)
     np.save(root / "model.npy", np.zeros(3))
     save_network(load_default_network(), root / "network.npz")
-    with np.load(_cli.default_prior_path(), allow_pickle=False) as archive:
+    with np.load(default_prior_path(), allow_pickle=False) as archive:
         prior_arrays = {key: archive[key] for key in archive.files}
     np.savez(root / "list_meta.npz", **{**prior_arrays, "metadata": np.array(json.dumps([1]))})
     return root
