@@ -7,6 +7,10 @@ the table gives the median seconds, the ratio to BM3D's median and to exact gati
 
     python benchmarks/bench_speed.py [--repeats 5] [--no-bm3d] [--json doc/_data/speed.json]
 
+``--colour``: the same photograph in colour, CBM3D (``bm3d.bm3d_rgb``) against the default
+(the grey prior per opponent channel) and the shipped colour prior with each gating, 3
+scales; the ratios' reference is the colour prior with exact gating.
+
 The 18-megapixel row of the speed goals comes from ``bench_scale.py --tasks size``.
 """
 
@@ -24,7 +28,7 @@ from _common import (
     write_table_json,
 )
 
-from skgate import denoise_epll
+from skgate import denoise_epll, load_default_prior
 
 SIGMA = 25 / 255
 
@@ -43,6 +47,15 @@ CONFIGURATIONS = [
 ]
 
 
+#: The same for colour (``--colour``): the colour prior with exact gating is the reference.
+COLOUR_CONFIGURATIONS = [
+    ("colour prior, exact", {"colour_prior": True}),
+    ("colour prior, network", {"colour_prior": True, "gating": "network"}),
+    ("colour prior, network+exact", {"colour_prior": True, "gating": "network+exact"}),
+    ("default (grey prior per opponent channel)", {}),
+]
+
+
 def median_seconds(call, repeats):
     result, _ = timed(call)  # warm-up: tables and caches
     seconds = [timed(call)[1] for _ in range(repeats)]
@@ -54,21 +67,34 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-bm3d", action="store_true")
     parser.add_argument("--json", help="also write the table here, for the documentation")
+    parser.add_argument("--colour", action="store_true", help="the photograph in colour")
     args = parser.parse_args(argv)
-    clean = load_image(image_files(DATA / "bsds500-test200")[0])
+    clean = load_image(image_files(DATA / "bsds500-test200")[0], colour=args.colour)
     noisy = clean + SIGMA * np.random.default_rng(0).standard_normal(clean.shape)
+    configurations, reference = CONFIGURATIONS, "exact, stride 1"
+    options = {}
+    if args.colour:
+        configurations, reference = COLOUR_CONFIGURATIONS, "colour prior, exact"
+        options = {"channel_axis": -1}
+        colour_prior = load_default_prior(colour=True)
 
     rows = {}
     if not args.no_bm3d:
         bm3d = import_bm3d()
-
-        rows["BM3D"] = median_seconds(lambda: bm3d.bm3d(noisy, SIGMA), args.repeats)
-    for label, kwargs in CONFIGURATIONS:
+        peer = bm3d.bm3d_rgb if args.colour else bm3d.bm3d
+        rows["CBM3D" if args.colour else "BM3D"] = median_seconds(
+            lambda: peer(noisy, SIGMA), args.repeats
+        )
+    for label, kwargs in configurations:
+        kwargs = dict(kwargs, **options)
+        if kwargs.pop("colour_prior", False):
+            kwargs["prior"] = colour_prior
         rows[label] = median_seconds(
             lambda kwargs=kwargs: denoise_epll(noisy, SIGMA, **kwargs), args.repeats
         )
-    bm3d_seconds = rows["BM3D"][1] if "BM3D" in rows else np.nan
-    exact_seconds = rows["exact, stride 1"][1]
+    peer_name = "CBM3D" if args.colour else "BM3D"
+    bm3d_seconds = rows[peer_name][1] if peer_name in rows else np.nan
+    exact_seconds = rows[reference][1]
     table = [
         (
             label,
@@ -79,11 +105,19 @@ def main(argv=None):
         )
         for label, (estimate, seconds) in rows.items()
     ]
-    title = f"Speed: {clean.shape[1]} x {clean.shape[0]} grey, sigma 25, median of {args.repeats}"
-    header = ("method", "seconds", "faster than BM3D", "faster than exact s1", "PSNR")
+    kind = "colour" if args.colour else "grey"
+    title = f"Speed: {clean.shape[1]} x {clean.shape[0]} {kind}, sigma 25, median of {args.repeats}"
+    header = (
+        "method",
+        "seconds",
+        f"faster than {peer_name}",
+        "faster than colour exact" if args.colour else "faster than exact s1",
+        "PSNR",
+    )
     print_table(title, header, table)
     if args.json:
         command = "python benchmarks/bench_speed.py --repeats " + str(args.repeats)
+        command += " --colour" if args.colour else ""
         write_table_json(args.json, title, header, table, command)
 
 

@@ -41,7 +41,7 @@ from ._imageio import ImageFile, output_dtype, read_image, write_image
 from ._inpainting import Inpainting
 from ._kernels import parse_kernel
 from ._likelihoods import GaussianNoise
-from ._mosaic import BayerMosaic
+from ._mosaic import DEMOSAIC_GATING, BayerMosaic
 from ._noise import estimate_noise_sigma
 from ._restorer import EPLLRestorer
 from ._tiles import MIN_CORE_PER_MARGIN
@@ -224,7 +224,7 @@ def _describe(likelihood, source):
 def _gating_option(args, prior):
     """``--gating`` (exact by default), or the network of ``--network``."""
     if args.network is None:
-        return args.gating or "exact"
+        return args.gating or (DEMOSAIC_GATING if args.command == "demosaic" else "exact")
     if args.gating not in (None, "network"):
         raise ValueError(f"--network gates with the network; it cannot be --gating {args.gating}")
     colour = args.command == "demosaic"  # restored with colour patches

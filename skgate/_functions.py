@@ -17,7 +17,7 @@ from ._docstrings import shares_parameters
 from ._inpainting import Inpainting
 from ._lazy import LazyInpainting, is_dask_array
 from ._likelihoods import GaussianNoise
-from ._mosaic import BayerMosaic
+from ._mosaic import DEMOSAIC_GATING, BayerMosaic
 from ._noise import estimate_noise_sigma
 from ._restorer import EPLLRestorer
 from ._validation import as_float_image, check_channel_axis
@@ -317,7 +317,7 @@ def demosaic_epll(
     betas=None,
     lam=None,
     stride=None,
-    gating="exact",
+    gating=DEMOSAIC_GATING,
     tile_shape=None,
     n_jobs=None,
     data_range=None,
@@ -326,7 +326,8 @@ def demosaic_epll(
 
     The missing two colours of every pixel are filled in from the colour patches the
     shipped colour prior knows (:class:`BayerMosaic`: inpainting with a mask per channel).
-    Stride 3, one scale and the penalties ``200 * 2^k``, k = 0..11 by default.
+    Stride 3, one scale, the penalties ``200 * 2^k``, k = 0..11, and the colour prior's
+    gating network by default.
 
     Parameters
     ----------
@@ -340,7 +341,14 @@ def demosaic_epll(
     prior : GMMPatchPrior or None, default=None
         A colour prior (``n_channels=3``); ``None`` is the shipped one
         (``load_default_prior(colour=True)``).
-    .. parameters:: betas lam stride gating tile_shape n_jobs data_range
+    .. parameters:: betas lam stride
+    gating : {"exact", "network", "network+exact", "flat-tail"}, GatingNetwork or Gating, \
+default="network"
+        As in :class:`EPLLRestorer`, whose default is ``"exact"``. Demosaicing gates with the
+        shipped colour network by default: it demosaiced the validation photographs better
+        than exact gating, in a fraction of the time (the table is named where the default
+        is defined, ``skgate._mosaic.DEMOSAIC_GATING``).
+    .. parameters:: tile_shape n_jobs data_range
 
     Returns
     -------
