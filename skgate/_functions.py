@@ -326,7 +326,7 @@ def demosaic_epll(
 
     The missing two colours of every pixel are filled in from the colour patches the
     shipped colour prior knows (:class:`BayerMosaic`: inpainting with a mask per channel).
-    Stride 3, one scale, the penalties ``200 * 2^k``, k = 0..11, and the colour prior's
+    Stride 3, one scale, the penalties ``200 * 1.5^k``, k = 0..18, and the colour prior's
     gating network by default.
 
     Parameters
