@@ -12,6 +12,7 @@ from ._cli_support import (
 )
 from ._defaults import defaults_for
 from ._likelihoods import GaussianNoise
+from ._mosaic import BAYER_PATTERNS
 
 __all__ = ["build_parser", "DEFAULT_CHUNKS"]
 
@@ -246,7 +247,7 @@ def build_parser():
     )
     demosaic.add_argument(
         "--pattern",
-        choices=["RGGB", "BGGR", "GRBG", "GBRG"],
+        choices=BAYER_PATTERNS,
         default="RGGB",
         help="colours of the sensor's 2 x 2 cell, row by row from the top-left pixel "
         "(default RGGB)",

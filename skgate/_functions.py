@@ -410,12 +410,7 @@ def _channels_last(mask, channel_axis):
             "channels in the image and in mask), or a 2-D mask"
         )
     check_channel_axis(mask.ndim, channel_axis)
-    return mask if channel_axis in (-1, 2) else mask.transpose(_moved_last(channel_axis))
-
-
-def _moved_last(axis):
-    """The axis order that moves ``axis`` of a 3-D array last."""
-    return [a for a in range(3) if a != axis % 3] + [axis % 3]
+    return np.moveaxis(mask, channel_axis, -1)  # dask's own moveaxis, still lazy
 
 
 def _per_channel(make, values, channel_axis, name):
