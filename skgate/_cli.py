@@ -65,12 +65,13 @@ def _as_read(source, likelihood):
     return source.image, source.channel_axis
 
 
-def _restore_file(args, likelihood_for, *, observe=_as_read, demo=None):
+def _restore_file(args, likelihood_for, *, observe=_as_read, demo=None, check_prior=None):
     """Read ``args.input``, restore it with ``likelihood_for(float_image)``, write
     ``args.output`` in the input's kind; report progress and timing. ``observe(source,
     likelihood)`` gives the image to restore and its channel axis (demosaicing restores
     colour from a one-channel file); ``demo(source, args)`` gives ``(clean or None, input)``
-    (``--add-noise`` by default)."""
+    (``--add-noise`` by default); ``check_prior(prior)`` refuses a ``--prior`` unfit for the
+    command (loaded once: a colour prior takes seconds)."""
 
     if is_lazy_path(args.input) or is_lazy_path(args.output) or args.chunks is not None:
         return _restore_lazy_file(args, likelihood_for)
@@ -78,6 +79,8 @@ def _restore_file(args, likelihood_for, *, observe=_as_read, demo=None):
     clean, source = (demo or _noise_demo)(_read_source(args.input), args)
     output_dtype(args.output, source)
     prior = load_prior(args.prior) if args.prior else None
+    if prior is not None and check_prior is not None:
+        check_prior(prior)
     gating = _gating_option(args, prior)
     _check_tile(args, prior)
     likelihood = likelihood_for(source)
@@ -315,8 +318,12 @@ def _cmd_demosaic(args):
         raise ValueError("--add-noise needs --simulate (noise is added to the simulated mosaic)")
     if is_lazy_path(args.input) or is_lazy_path(args.output) or args.chunks is not None:
         raise ValueError("demosaic works on images in memory, not with --chunks or zarr")
-    if args.prior and load_prior(args.prior).n_channels != 3:
-        raise ValueError(f"--prior {args.prior} is a grey prior; demosaicing needs a colour one")
+
+    def colour_prior_only(prior):
+        if prior.n_channels != 3:
+            raise ValueError(
+                f"--prior {args.prior} is a grey prior; demosaicing needs a colour one"
+            )
 
     def likelihood_for(source):
         if source.image.ndim != 2:
@@ -334,7 +341,9 @@ def _cmd_demosaic(args):
         return mosaic.observation(source.image), -1
 
     demo = _mosaic_demo if args.simulate else None
-    return _restore_file(args, likelihood_for, observe=observe, demo=demo)
+    return _restore_file(
+        args, likelihood_for, observe=observe, demo=demo, check_prior=colour_prior_only
+    )
 
 
 def _mosaic_demo(source, args):

@@ -394,6 +394,24 @@ def test_demosaic_mistakes_are_one_line_errors(extra, match, tmp_path, capsys):
     assert not (tmp_path / "o.png").exists()
 
 
+def test_demosaic_reads_its_prior_file_once(tmp_path, monkeypatch):
+    import skgate._cli as cli
+    from skgate.models import default_colour_prior_path
+
+    reads = []
+
+    def counted(path):
+        reads.append(path)
+        return load_prior(path)
+
+    monkeypatch.setattr(cli, "load_prior", counted)
+    imsave(tmp_path / "rgb.png", data.astronaut()[120:136, 200:216])
+    command = ["demosaic", str(tmp_path / "rgb.png"), str(tmp_path / "o.png"), "--simulate"]
+    prior = str(default_colour_prior_path())
+    assert main([*command, "--prior", prior, "--gating", "network", "--stride", "4", "-q"]) == 0
+    assert reads == [prior]  # a colour prior takes seconds to load: once is enough
+
+
 def test_demosaic_refuses_a_colour_file_without_simulate(tmp_path, capsys):
     imsave(tmp_path / "rgb.png", data.astronaut()[:16, :16])
     assert main(["demosaic", str(tmp_path / "rgb.png"), str(tmp_path / "o.png")]) == 2
