@@ -8,17 +8,26 @@ wrong instead of a model that silently misbehaves.
 """
 
 import json
-import zipfile
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from .._files import atomic_path
 from .._linalg import unpack_symmetric
 from .._network import GatingNetwork
 from .._prior import GMMPatchPrior
+from ._archive import (
+    ModelFileError,
+    flag_field,
+    integer_field,
+    metadata_field,
+    read_archive,
+    real_array_field,
+    real_field,
+    require_fields,
+    write_archive,
+)
 
 __all__ = [
     "save_prior",
@@ -48,169 +57,6 @@ DEFAULT_COLOUR_NETWORK_FILE = "gating_8x8x3_200.npz"
 
 
 _LARGEST_NETWORK_VALUE = 1e6
-
-
-class ModelFileError(ValueError):
-    """A model file is unreadable, foreign, from a newer skgate, or fails validation.
-
-    A :class:`ValueError`; the message names the file and the field at fault.
-
-    See Also
-    --------
-    skgate.models.load_prior
-    skgate.models.load_network
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import numpy as np
-    >>> from skgate.models import ModelFileError, load_prior
-    >>> path = os.path.join(tempfile.mkdtemp(), "not_a_prior.npz")
-    >>> np.savez(path, weights=np.ones(3))
-    >>> try:
-    ...     load_prior(path)
-    ... except ModelFileError as error:
-    ...     print("refused")
-    refused
-    """
-
-
-def _write_npz(path, arrays):
-    """Write ``arrays`` atomically: a crash never leaves a half-written model at ``path``."""
-    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
-
-
-#: Most elements a model file's field may declare: 16 times the largest the models skgate
-#: writes could need (a 1000-component prior over 11 x 11 x 3 patches), and 0.5 GB of
-#: float32; a header declaring more is refused before anything is allocated.
-MAX_FIELD_ELEMENTS = 2**27
-
-
-def _check_field_headers(path):
-    """Read every field's ``.npy`` header (a few bytes each, nothing else) and refuse one
-    that declares more than :data:`MAX_FIELD_ELEMENTS` elements or an object dtype."""
-    with zipfile.ZipFile(path) as archive:
-        for member in archive.namelist():
-            with archive.open(member) as handle:
-                version = np.lib.format.read_magic(handle)
-                if version == (1, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
-                else:
-                    shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
-            name = member.removesuffix(".npy")
-            if dtype.hasobject:
-                raise ModelFileError(f"{path}: field '{name}' holds Python objects")
-            count = int(np.prod(shape, dtype=object))
-            if count > MAX_FIELD_ELEMENTS:
-                raise ModelFileError(
-                    f"{path}: field '{name}' declares {count} elements, more than any skgate "
-                    f"model field holds ({MAX_FIELD_ELEMENTS})"
-                )
-
-
-def _read_npz(path, expected_format, supported_version):
-    """All arrays of a model file, after checking its format and version; the fields'
-    sizes are checked from their headers before any is read."""
-    try:
-        if zipfile.is_zipfile(path):
-            _check_field_headers(path)
-        archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ModelFileError(f"{path} is a single .npy array, not an .npz model file")
-        with archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (FileNotFoundError, ModelFileError):
-        raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError, AttributeError) as exc:
-        raise ModelFileError(f"{path} is not a readable skgate model file: {exc}") from exc
-    for key in ("format", "format_version"):
-        if key not in arrays:
-            raise ModelFileError(f"{path} is not a skgate model file (no '{key}' entry)")
-    found = _text(arrays, path, "format")
-    if found != expected_format:
-        raise ModelFileError(f"{path} holds a '{found}', not a '{expected_format}'")
-    version = _integer(arrays, path, "format_version", minimum=1)
-    if version > supported_version:
-        raise ModelFileError(
-            f"{path}: field 'format_version' is {version}, newer than this skgate reads "
-            f"({supported_version}); upgrade skgate"
-        )
-    return arrays
-
-
-# -- one checker per kind of field: each names the field it refuses
-def _scalar(arrays, path, key, kinds, what):
-    value = np.asarray(arrays[key])
-    if value.shape != () or value.dtype.kind not in kinds:
-        raise ModelFileError(
-            f"{path}: field '{key}' must be {what}, got {value.dtype} of shape {value.shape}"
-        )
-    return value[()]
-
-
-def _text(arrays, path, key):
-    return str(_scalar(arrays, path, key, "U", "a text"))
-
-
-def _integer(arrays, path, key, minimum):
-    value = int(_scalar(arrays, path, key, "iu", "an integer"))
-    if value < minimum:
-        raise ModelFileError(f"{path}: field '{key}' must be >= {minimum}, got {value}")
-    return value
-
-
-def _flag(arrays, path, key):
-    return bool(_scalar(arrays, path, key, "b", "a boolean"))
-
-
-def _real(arrays, path, key, minimum=None, allow_nan=False):
-    value = float(_scalar(arrays, path, key, "fiu", "a real number"))
-    if np.isnan(value) and allow_nan:
-        return value
-    if not np.isfinite(value) or (minimum is not None and value < minimum):
-        bound = "" if minimum is None else f" and >= {minimum}"
-        raise ModelFileError(f"{path}: field '{key}' must be finite{bound}, got {value}")
-    return value
-
-
-def _real_array(arrays, path, key, ndim, largest=None):
-    value = np.asarray(arrays[key])
-    if value.dtype.kind not in "fiu" or value.ndim != ndim:
-        raise ModelFileError(
-            f"{path}: field '{key}' must be a real {ndim}-D array, got {value.dtype} of "
-            f"shape {value.shape}"
-        )
-    value = value.astype(np.float64)
-    if not np.all(np.isfinite(value)):
-        raise ModelFileError(f"{path}: field '{key}' contains NaN or infinity")
-    if largest is not None and value.size and np.abs(value).max() > largest:
-        raise ModelFileError(
-            f"{path}: field '{key}' has values up to {np.abs(value).max():.3g}, beyond the "
-            f"{largest:g} a trained model holds"
-        )
-    return value
-
-
-def _metadata(arrays, path):
-    if "metadata" not in arrays:
-        return {}
-    try:
-        metadata = json.loads(_text(arrays, path, "metadata"))
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{path}: field 'metadata' is not valid JSON") from exc
-    if not isinstance(metadata, dict):
-        raise ModelFileError(
-            f"{path}: field 'metadata' must be a JSON object, got {type(metadata).__name__}"
-        )
-    return metadata
-
-
-def _require(arrays, path, keys):
-    missing = [key for key in keys if key not in arrays]
-    if missing:
-        names = ", ".join(f"'{key}'" for key in missing)
-        raise ModelFileError(f"{path} lacks the field(s) {names}")
 
 
 def _pack_upper(matrices):
@@ -256,7 +102,7 @@ def save_prior(prior, path, metadata=None):
     check_is_fitted(prior)
     info = dict(getattr(prior, "metadata_", {}) or {})
     info.update(metadata or {})
-    _write_npz(
+    write_archive(
         path,
         {
             "format": np.array(PRIOR_FORMAT),
@@ -312,19 +158,21 @@ def load_prior(path):
     >>> prior.n_components
     200
     """
-    arrays = _read_npz(path, PRIOR_FORMAT, PRIOR_FORMAT_VERSION)
-    _require(
+    arrays = read_archive(path, PRIOR_FORMAT, PRIOR_FORMAT_VERSION)
+    require_fields(
         arrays,
         path,
         ["n_features", "patch_size", "remove_dc", "reg_covar", "weights", "covariances_upper"],
     )
-    remove_dc = _flag(arrays, path, "remove_dc")
-    d = _integer(arrays, path, "n_features", minimum=2 if remove_dc else 1)
-    patch_size = _integer(arrays, path, "patch_size", minimum=0) or None
-    n_channels = _integer(arrays, path, "n_channels", minimum=1) if "n_channels" in arrays else 1
-    reg_covar = _real(arrays, path, "reg_covar", minimum=0.0)
-    weights = _real_array(arrays, path, "weights", ndim=1)
-    upper = _real_array(arrays, path, "covariances_upper", ndim=2)
+    remove_dc = flag_field(arrays, path, "remove_dc")
+    d = integer_field(arrays, path, "n_features", minimum=2 if remove_dc else 1)
+    patch_size = integer_field(arrays, path, "patch_size", minimum=0) or None
+    n_channels = (
+        integer_field(arrays, path, "n_channels", minimum=1) if "n_channels" in arrays else 1
+    )
+    reg_covar = real_field(arrays, path, "reg_covar", minimum=0.0)
+    weights = real_array_field(arrays, path, "weights", ndim=1)
+    upper = real_array_field(arrays, path, "covariances_upper", ndim=2)
     if (patch_size is not None and n_channels * patch_size**2 != d) or d % n_channels:
         raise ModelFileError(
             f"{path}: fields 'n_features' ({d}), 'patch_size' ({patch_size}) and "
@@ -363,12 +211,14 @@ def load_prior(path):
         )
     except ValueError as exc:
         raise ModelFileError(f"{path}: field 'covariances_upper': {exc}") from exc
-    prior.n_iter_ = _integer(arrays, path, "n_iter", minimum=0) if "n_iter" in arrays else 0
-    prior.converged_ = _flag(arrays, path, "converged") if "converged" in arrays else False
+    prior.n_iter_ = integer_field(arrays, path, "n_iter", minimum=0) if "n_iter" in arrays else 0
+    prior.converged_ = flag_field(arrays, path, "converged") if "converged" in arrays else False
     prior.lower_bound_ = (
-        _real(arrays, path, "lower_bound", allow_nan=True) if "lower_bound" in arrays else np.nan
+        real_field(arrays, path, "lower_bound", allow_nan=True)
+        if "lower_bound" in arrays
+        else np.nan
     )
-    prior.metadata_ = _metadata(arrays, path)
+    prior.metadata_ = metadata_field(arrays, path)
     return prior
 
 
@@ -457,7 +307,7 @@ def save_network(network, path, metadata=None):
     check_is_fitted(network)
     info = dict(getattr(network, "metadata_", {}) or {})
     info.update(metadata or {})
-    _write_npz(
+    write_archive(
         path,
         {
             "format": np.array(NETWORK_FORMAT),
@@ -507,14 +357,14 @@ def load_network(path, prior=None):
     >>> network.weights_.shape[1]  # components of the prior it gates
     200
     """
-    arrays = _read_npz(path, NETWORK_FORMAT, NETWORK_FORMAT_VERSION)
-    _require(arrays, path, ["filters", "weights", "offsets", "noise_levels"])
+    arrays = read_archive(path, NETWORK_FORMAT, NETWORK_FORMAT_VERSION)
+    require_fields(arrays, path, ["filters", "weights", "offsets", "noise_levels"])
     # A trained network's values are of order 1-1000; far larger ones overflow the float32
     # gating arithmetic.
-    filters = _real_array(arrays, path, "filters", ndim=2, largest=_LARGEST_NETWORK_VALUE)
-    weights = _real_array(arrays, path, "weights", ndim=3, largest=_LARGEST_NETWORK_VALUE)
-    offsets = _real_array(arrays, path, "offsets", ndim=2, largest=_LARGEST_NETWORK_VALUE)
-    levels = _real_array(arrays, path, "noise_levels", ndim=1)
+    filters = real_array_field(arrays, path, "filters", ndim=2, largest=_LARGEST_NETWORK_VALUE)
+    weights = real_array_field(arrays, path, "weights", ndim=3, largest=_LARGEST_NETWORK_VALUE)
+    offsets = real_array_field(arrays, path, "offsets", ndim=2, largest=_LARGEST_NETWORK_VALUE)
+    levels = real_array_field(arrays, path, "noise_levels", ndim=1)
     n_filters, d = filters.shape
     L, K, F = weights.shape
     if n_filters < 1 or d < 1 or K < 1:
@@ -527,7 +377,7 @@ def load_network(path, prior=None):
         )
     if np.any(levels < 0) or np.any(np.diff(levels) <= 0):
         raise ModelFileError(f"{path}: field 'noise_levels' must be increasing and >= 0")
-    metadata = _metadata(arrays, path)
+    metadata = metadata_field(arrays, path)
     if prior is None:
         # the shipped prior of the same patch size: grey (p^2 features) or colour (3 p^2)
         candidate = load_default_prior(colour=d == _colour_prior_features())
