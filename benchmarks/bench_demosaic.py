@@ -11,7 +11,8 @@ benchmark dependency: ``pip install colour-demosaicing``). With noise, "Menon + 
 denoises Menon's result with ``bm3d.bm3d_rgb`` at the true sigma.
 
 Configurations are ``demosaic_epll`` keyword arguments (``--config 'label={...}'``);
-``betas_ratio`` ``[b0, r, k]`` gives the penalties ``b0 * r^j``, j < k; ``prior_file``
+``betas_ratio`` ``[b0, r, k]`` gives the penalties ``b0 * r^j``, j < k; ``lam_scale`` the
+data term's weight in units of the other likelihoods' ``p^2 / sigma^2``; ``prior_file``
 restores with the colour prior of that model file.
 
     python benchmarks/bench_demosaic.py [--folder ../shared/data/mcmaster18] [--images 18]
@@ -67,7 +68,10 @@ def run_skgate(kwargs, raw, pattern, sigma):
     if "betas_ratio" in kwargs:
         b0, ratio, steps = kwargs.pop("betas_ratio")
         kwargs["betas"] = b0 * ratio ** np.arange(steps)
-    return demosaic_epll(raw, pattern, sigma=max(sigma, 1e-3), **kwargs)
+    sigma = max(sigma, 1e-3)
+    if "lam_scale" in kwargs:  # in units of the other likelihoods' p^2 / sigma^2
+        kwargs["lam"] = kwargs.pop("lam_scale") * 64 / sigma**2
+    return demosaic_epll(raw, pattern, sigma=sigma, **kwargs)
 
 
 def evaluate(files, configs, sigma255, pattern, border):

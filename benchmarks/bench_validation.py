@@ -326,6 +326,7 @@ def main(argv=None):
         help="report results saved by earlier runs (--save) instead of running",
     )
     parser.add_argument("--rst", action="store_true", help="tables in reStructuredText")
+    parser.add_argument("--title", help="the tables' title (default: the number of images)")
     parser.add_argument(
         "--json",
         metavar="PATTERN",
@@ -343,7 +344,7 @@ def main(argv=None):
         results, configs = load_results(args.load)
         n_images = len(next(iter(results.values())))
         sigmas = [s for s in sigmas if any(key[0] == s for key in results)]
-        title = f"{n_images} {kind} images"
+        title = args.title or f"{n_images} {kind} images"
         labels = [c for c in configs if c != "BM3D"]
         report(results, sigmas, labels, title, args.rst, args.json, command)
         return
@@ -353,7 +354,7 @@ def main(argv=None):
     configs = parse_configs(args.configs, args.config)
     bm3d_results = None if args.no_bm3d else BM3DResults(args.bm3d_cache)
     results = evaluate(files, configs, sigmas, args.colour, bm3d_results)
-    title = f"{len(files)} {kind} images"
+    title = args.title or f"{len(files)} {kind} images"
     report(results, sigmas, list(configs), title, args.rst, args.json, command)
     if args.save:
         serial = {f"{s:g}|{label}": rows for (s, label), rows in results.items()}

@@ -42,9 +42,10 @@ class EPLLRestorer(BaseEstimator):
         sigma^2``, chosen on the validation set: :doc:`/validation`).
     lam : float or None, default=None
         Weight of the data term, in the image's units as ``betas``; ``None`` takes
-        ``Likelihood.default_lam`` (``p^2 / sigma^2``).
-        The patch term weighs the average of the patch estimates covering a pixel as ``p^2``
-        patches (Zoran & Weiss's code), so ``lam`` means the same for every stride.
+        ``Likelihood.default_lam`` (``p^2 / sigma^2``; four times that for
+        :class:`~skgate.BayerMosaic`). The patch term weighs the average of the patch
+        estimates covering a pixel as ``p^2`` patches (Zoran & Weiss's code), so ``lam``
+        means the same for every stride.
     stride : int or None, default=None
         Distance between patches (1 = every overlapping patch, Zoran & Weiss's EPLL). With
         ``stride > 1`` the patch grid is shifted from one iteration to the next so that no
