@@ -18,6 +18,9 @@ from .._linalg import unpack_symmetric
 from .._network import GatingNetwork
 from .._prior import GMMPatchPrior
 from ._archive import (
+    MAX_FIELD_ELEMENTS as MAX_FIELD_ELEMENTS,  # the largest field a file may declare
+)
+from ._archive import (
     ModelFileError,
     flag_field,
     integer_field,
