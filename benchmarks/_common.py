@@ -4,6 +4,7 @@ Scripts in this folder run with it on ``sys.path`` (``python benchmarks/bench_*.
 import this module as ``_common``.
 """
 
+import contextlib
 import functools
 import json
 import os
@@ -147,3 +148,17 @@ def labelled_configs(items):
         label, _, text = item.partition("=")
         configs[label] = json.loads(text)
     return configs
+
+
+@contextlib.contextmanager
+def chroma_scale(scale):
+    """``skgate._colour.CHROMA_SCALE`` set to ``scale`` for the block (``None``: left as it
+    is), so that one run compares colour restorations at several chroma scales."""
+    from skgate import _colour
+
+    kept = _colour.CHROMA_SCALE
+    _colour.CHROMA_SCALE = kept if scale is None else float(scale)
+    try:
+        yield
+    finally:
+        _colour.CHROMA_SCALE = kept

@@ -20,7 +20,9 @@ Every default that skgate picks for its user is chosen with this script (see the
 
 Configurations are ``denoise_epll`` keyword arguments; ``betas_sigma2`` gives the penalties
 in units of ``1/sigma^2``, ``lam_scale`` multiplies the default ``lam`` (``64 / sigma^2``) and
-``top_k`` re-scores the shipped network's ``top_k`` best components exactly,
+``chroma_scale`` restores the opponent chroma channels at that scale (see
+``skgate._colour.CHROMA_SCALE``), ``top_k`` re-scores the shipped network's ``top_k``
+best components exactly,
 ``prior_file`` restores with the prior of that model file (a colour prior restores colour
 patches), ``luminance_guided`` (colour, grey prior) restores the luminance channel first and
 gates each chroma patch with the component its luminance patch got at the same iteration,
@@ -52,6 +54,7 @@ from _common import (
     DATA,
     NOISE_SEED,
     cached_prior,
+    chroma_scale,
     image_files,
     import_bm3d,
     labelled_configs,
@@ -68,10 +71,10 @@ from skgate import (
     Gating,
     GaussianNoise,
     LocalStatistics,
+    _colour,
     denoise_epll,
 )
 from skgate import _shipped as shipped
-from skgate._colour import _OPPONENT
 from skgate._gating import FlatTailGating, NetworkGating, make_gating
 from skgate.models import load_network
 
@@ -98,8 +101,18 @@ def noisy_version(clean, index, sigma255):
     return clean + (sigma255 / 255) * rng.standard_normal(clean.shape)
 
 
+def _orthonormal_opponent():
+    transform = _colour.opponent_transform()
+    return transform / np.linalg.norm(transform, axis=1, keepdims=True)
+
+
 def run_skgate(kwargs, noisy, sigma, colour):
     kwargs = dict(kwargs)
+    with chroma_scale(kwargs.pop("chroma_scale", None)):
+        return _run_skgate(kwargs, noisy, sigma, colour)
+
+
+def _run_skgate(kwargs, noisy, sigma, colour):
     if kwargs.pop("luminance_guided", False):
         return luminance_guided(noisy, sigma, kwargs)
     if kwargs.pop("colour_hybrid", False):
@@ -156,7 +169,7 @@ class _Recorded(Gating):
 def luminance_guided(noisy, sigma, kwargs):
     """Opponent channels restored with the grey prior, the chroma ones gated with the labels
     of the luminance's patches (CBM3D's idea: group on luminance, share across channels)."""
-    opponent = _OPPONENT / np.linalg.norm(_OPPONENT, axis=1, keepdims=True)  # orthonormal
+    opponent = _orthonormal_opponent()  # orthonormal
     channels = noisy @ opponent.T
     tables = shipped.tables_of(shipped.default_prior())
     strategy = kwargs.pop("gating", "exact")
@@ -176,7 +189,7 @@ def luminance_guided(noisy, sigma, kwargs):
 def colour_hybrid(noisy, sigma, kwargs):
     """The luminance of the grey prior's restoration (channel by channel) with the chroma of
     the shipped colour prior's, in an orthonormal opponent basis."""
-    opponent = _OPPONENT / np.linalg.norm(_OPPONENT, axis=1, keepdims=True)
+    opponent = _orthonormal_opponent()
     grey = denoise_epll(noisy, sigma, channel_axis=-1, **kwargs) @ opponent.T
     colour_prior = shipped.default_prior(3)
     colour = denoise_epll(noisy, sigma, channel_axis=-1, prior=colour_prior, **kwargs)
@@ -215,6 +228,9 @@ class BM3DResults:
 
     def get(self, name, sigma255, colour, clean, noisy):
         key = self.key(name, sigma255, colour)
+        if key not in self.entries and self.path is not None and self.path.exists():
+            # another run may have added it since (runs side by side share one cache)
+            self.entries.update(json.loads(self.path.read_text()))
         if key not in self.entries:
             estimate, seconds = timed(run_bm3d, noisy, sigma255 / 255, colour)
             self.entries[key] = [*quality(clean, estimate, colour), seconds]
@@ -224,7 +240,9 @@ class BM3DResults:
     def save(self):
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
+            if self.path.exists():  # keep what a run beside this one added
+                self.entries = {**json.loads(self.path.read_text()), **self.entries}
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps(self.entries, indent=0))
             os.replace(tmp, self.path)
 

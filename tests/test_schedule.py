@@ -149,3 +149,12 @@ def test_the_user_guide_shows_the_defaults_table():
     assert rows == [
         (kind.__name__, str(stride), str(scales)) for kind, stride, scales, _ in DEFAULTS
     ]
+
+
+def test_colour_route_defaults():
+    from skgate import _colour
+
+    # doc/validation.rst, "Chroma scale" (chroma_scale_bsds20_*, chroma_scale_mcmaster18_*)
+    assert _colour.CHROMA_SCALE == 4.0
+    # doc/validation.rst, "Colour patches": three channels take the grey prior per channel
+    assert _colour.COLOUR_PRIOR_BY_DEFAULT is False
