@@ -169,7 +169,7 @@ class _Recorded(Gating):
 def luminance_guided(noisy, sigma, kwargs):
     """Opponent channels restored with the grey prior, the chroma ones gated with the labels
     of the luminance's patches (CBM3D's idea: group on luminance, share across channels)."""
-    opponent = _orthonormal_opponent()  # orthonormal
+    opponent = _orthonormal_opponent()
     channels = noisy @ opponent.T
     tables = shipped.tables_of(shipped.default_prior())
     strategy = kwargs.pop("gating", "exact")
@@ -228,20 +228,24 @@ class BM3DResults:
 
     def get(self, name, sigma255, colour, clean, noisy):
         key = self.key(name, sigma255, colour)
-        if key not in self.entries and self.path is not None and self.path.exists():
-            # another run may have added it since (runs side by side share one cache)
-            self.entries.update(json.loads(self.path.read_text()))
+        if key not in self.entries:  # another run beside this one may have added it since
+            self.merge_saved()
         if key not in self.entries:
             estimate, seconds = timed(run_bm3d, noisy, sigma255 / 255, colour)
             self.entries[key] = [*quality(clean, estimate, colour), seconds]
             self.save()
         return self.entries[key]
 
+    def merge_saved(self):
+        """Add the entries that the file holds and this run does not (runs side by side
+        share one file)."""
+        if self.path is not None and self.path.exists():
+            self.entries = {**json.loads(self.path.read_text()), **self.entries}
+
     def save(self):
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.path.exists():  # keep what a run beside this one added
-                self.entries = {**json.loads(self.path.read_text()), **self.entries}
+            self.merge_saved()  # keep what a run beside this one added
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps(self.entries, indent=0))
             os.replace(tmp, self.path)

@@ -69,13 +69,12 @@ def run_peer(task, level, observation, balance):
 
 def run_skgate(task, level, observation, kwargs):
     kwargs = dict(kwargs)
+    image = observation if task == "deblur" else observation[0]
+    kwargs["channel_axis"] = -1 if image.ndim == 3 else None
     with chroma_scale(kwargs.pop("chroma_scale", None)):
         if task == "deblur":
-            axis = -1 if observation.ndim == 3 else None
-            return deblur_epll(observation, KERNELS[level], 0.01, channel_axis=axis, **kwargs)
-        image, mask = observation
-        axis = -1 if image.ndim == 3 else None
-        return inpaint_epll(image, ~mask, channel_axis=axis, **kwargs)
+            return deblur_epll(image, KERNELS[level], 0.01, **kwargs)
+        return inpaint_epll(image, ~observation[1], **kwargs)
 
 
 def evaluate(task, level, images, configs):
