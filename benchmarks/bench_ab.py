@@ -23,6 +23,8 @@ from _common import DATA, image_files, print_table
 #: (label, image crop, keyword arguments of denoise_epll): explicit settings, the same in
 #: every version.
 CONFIGS = [
+    ("network s1, 481x321", None, {"stride": 1, "scales": 1, "gating": "network"}),
+    ("network s3, 481x321", None, {"stride": 3, "scales": 1, "gating": "network"}),
     ("exact s3 x3, 481x321", None, {"stride": 3, "scales": 3}),
     ("network s3 x3, 481x321", None, {"stride": 3, "scales": 3, "gating": "network"}),
     ("network s3 x3, 64x64", 64, {"stride": 3, "scales": 3, "gating": "network"}),
@@ -49,10 +51,10 @@ print(json.dumps(seconds))
 """
 
 
-def _one_round(tree, image):
+def _one_round(tree, image, configs):
     env = {**os.environ, "PYTHONPATH": str(Path(tree).resolve()), "OMP_NUM_THREADS": "1"}
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(image), json.dumps(CONFIGS)],
+        [sys.executable, "-c", _CHILD, str(image), json.dumps(configs)],
         env=env,
         capture_output=True,
         text=True,
@@ -67,7 +69,11 @@ def main():
     parser.add_argument("--a", required=True, type=Path, help="source tree of version A")
     parser.add_argument("--b", required=True, type=Path, help="source tree of version B")
     parser.add_argument("--rounds", type=int, default=9, help="rounds (default: 9)")
+    parser.add_argument(
+        "--only", default="", help="run only the configurations whose label contains this"
+    )
     args = parser.parse_args()
+    configs = [config for config in CONFIGS if args.only in config[0]]
     folder = DATA / "bsds500-test200"
     files = image_files(folder) if folder.is_dir() else []
     if not files:
@@ -75,9 +81,9 @@ def main():
     times = {"A": [], "B": []}
     for _ in range(args.rounds):
         for name, tree in (("A", args.a), ("B", args.b)):
-            times[name].append(_one_round(tree, files[0]))
+            times[name].append(_one_round(tree, files[0], configs))
     rows = []
-    for i, (label, _, _) in enumerate(CONFIGS):
+    for i, (label, _, _) in enumerate(configs):
         a = statistics.median(t[i] for t in times["A"])
         b = statistics.median(t[i] for t in times["B"])
         rows.append([label, f"{1000 * a:.1f}", f"{1000 * b:.1f}", f"{b / a:.3f}"])

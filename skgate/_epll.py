@@ -427,7 +427,8 @@ def _gated_wiener(gating, tables, noise_var, patches, rows, out):
     labels = gating.assign(patches, noise_var)
     if not trusted_gating(gating):  # a user's strategy: its labels are checked before they index
         labels = check_labels(labels, len(patches), tables.n_components)
-    return tables.wiener_patches(patches, labels, noise_var, out=out)
+    # The patches are the chunk's extraction buffer: free once gated.
+    return tables.wiener_patches(patches, labels, noise_var, out=out, overwrite_patches=True)
 
 
 def restore_observation(

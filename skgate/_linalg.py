@@ -63,20 +63,31 @@ def inverse_permutation(order):
     return inverse
 
 
-def grouped_matmul(rows, labels, matrices, out=None):
+def grouped_matmul(rows, labels, matrices, out=None, overwrite_rows=False):
     """``out[i] = rows[i] @ matrices[labels[i]]``: rows are sorted by label once, so every
-    label is one GEMM on a contiguous block (written over its input: numpy buffers the
-    overlap block by block), then put back in their order by ``take`` with the inverse
-    permutation (half the time of a fancy-indexed scatter), into ``out`` if given (NumPy)."""
+    label is one GEMM on a contiguous block, then put back in their order by ``take`` with
+    the inverse permutation (half the time of a fancy-indexed scatter), into ``out`` if
+    given (NumPy).
+
+    With ``overwrite_rows`` (NumPy, ``out`` given and apart from ``rows``) no buffer is
+    allocated: the sorted rows go to ``out``, their products to ``rows`` and back. Fresh
+    chunk-sized buffers cost page faults on every chunk, and a GEMM written over its own
+    input makes numpy copy each block first."""
     xp, _ = namespace(rows, labels)
     order, blocks = label_blocks(labels, matrices.shape[0])
-    ordered = xp.take(rows, order, axis=0)
     inverse = inverse_permutation(order)
     if not is_numpy(xp):
+        ordered = xp.take(rows, order, axis=0)
         return xp.take(block_products(ordered, blocks, matrices), inverse, axis=0)
+    if overwrite_rows and out is not None and not np.shares_memory(rows, out):
+        ordered = np.take(rows, order, axis=0, out=out, mode="clip")
+        products = rows
+    else:
+        ordered = np.take(rows, order, axis=0)
+        products = ordered  # numpy buffers the overlap block by block
     for h, block in blocks:
-        np.matmul(ordered[block], matrices[h], out=ordered[block])
-    return np.take(ordered, inverse, axis=0, out=out, mode="clip")
+        np.matmul(ordered[block], matrices[h], out=products[block])
+    return np.take(products, inverse, axis=0, out=out, mode="clip")
 
 
 #: Rows per batch of :func:`block_products`: a label's rows are cut into batches of this

@@ -10,7 +10,8 @@ __all__ = ["aggregate_estimates", "image_step"]
 
 
 def aggregate_estimates(x, grid, max_patches, estimate):
-    """``sum_i P_i^T z_i`` with ``z = estimate(patches, grid_rows, out)`` chunk by chunk."""
+    """``sum_i P_i^T z_i`` with ``z = estimate(patches, grid_rows, out)`` chunk by chunk
+    (``patches`` is a buffer of this function's, which the estimate may overwrite)."""
     # float32 like the patch estimates: adding them into a float64 image cost more, and a
     # pixel's sum of at most p^2 estimates loses nothing that shows.
     xp, device = namespace(x)

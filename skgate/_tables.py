@@ -316,7 +316,7 @@ class MixtureTables:
 
         return cached(self._filters, ("patch", float(noise_var)), build)
 
-    def wiener_patches(self, patches, labels, noise_var, out=None):
+    def wiener_patches(self, patches, labels, noise_var, out=None, overwrite_patches=False):
         """Wiener-filter patch rows with the filter of each one's component.
 
         Parameters
@@ -329,6 +329,9 @@ class MixtureTables:
             Variance of the noise the patches are seen with (``1/beta`` in EPLL).
         out : (n, d) ndarray of float32 or None, default=None
             Where to write the result (may be ``patches``).
+        overwrite_patches : bool, default=False
+            Whether ``patches`` may be used as scratch space (a buffer of the caller's):
+            then nothing is allocated when ``out`` is given.
 
         Returns
         -------
@@ -338,4 +341,6 @@ class MixtureTables:
         filters = self.on_device_of(
             patches, ("patch", float(noise_var)), self.wiener_patch_filters(noise_var)
         )
-        return grouped_matmul(patches, labels, filters, out=out)
+        return grouped_matmul(
+            patches, labels, filters, out=out, overwrite_rows=overwrite_patches
+        )
