@@ -341,6 +341,4 @@ class MixtureTables:
         filters = self.on_device_of(
             patches, ("patch", float(noise_var)), self.wiener_patch_filters(noise_var)
         )
-        return grouped_matmul(
-            patches, labels, filters, out=out, overwrite_rows=overwrite_patches
-        )
+        return grouped_matmul(patches, labels, filters, out=out, overwrite_rows=overwrite_patches)
