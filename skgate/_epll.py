@@ -235,7 +235,10 @@ class EPLL:
                 if self.fusion_weight is None
                 else self.fusion_weight
             )
-            x = fuse(x, coarse, weight)
+            # In place where x is this call's own: the tiles' output, or the last iterate of
+            # a likelihood of ours that no callback has seen.
+            own = layout is not None or (callback is None and trusted_likelihood(likelihood))
+            x = fuse(x, coarse, weight, overwrite_fine=own)
             if settings.clip is not None:  # the fused image too, not only each scale's
                 x = xp.clip(x, *settings.clip)
         if self.second_stage is not None:

@@ -32,8 +32,10 @@ def downsample(image):
     if is_numpy(xp):
         image = np.asarray(image, dtype=np.float64)
     rows, cols = image.shape[0] // 2, image.shape[1] // 2
-    blocks = xp.reshape(image[: 2 * rows, : 2 * cols, ...], (rows, 2, cols, 2, *image.shape[2:]))
-    return xp.mean(blocks, axis=(1, 3))
+    # Four strided quarters, not a reshape: an odd-sized image's trimmed view would be
+    # copied whole to reshape it.
+    quarters = [image[a : 2 * rows : 2, b : 2 * cols : 2, ...] for a in (0, 1) for b in (0, 1)]
+    return (quarters[0] + quarters[1] + quarters[2] + quarters[3]) / 4
 
 
 def upsample(image, shape):
@@ -71,10 +73,40 @@ def _doubled(xp, image, axis):
     return xp.reshape(xp.stack([even, odd], axis=axis + 1), tuple(shape))
 
 
-def fuse(fine, coarse, weight):
+#: Rows of the fine image fused at a time in place (NumPy): the upsampled correction of a
+#: whole image, with its temporaries, took three images' worth of memory at the end of a
+#: large restoration.
+FUSE_ROWS = 256
+
+
+def fuse(fine, coarse, weight, overwrite_fine=False):
     """``fine`` with ``weight`` of its coarse scale replaced by ``coarse`` (a restoration of
-    ``downsample`` of the same observation)."""
-    return fine + weight * upsample(coarse - downsample(fine), fine.shape)
+    ``downsample`` of the same observation).
+
+    With ``overwrite_fine`` (a NumPy float64 array of the caller's own), ``fine`` is updated
+    in place, :data:`FUSE_ROWS` rows at a time, and returned: no image-sized temporary."""
+    correction = coarse - downsample(fine)
+    xp, _ = namespace(fine)
+    if not (overwrite_fine and is_numpy(xp) and fine.dtype == np.float64):
+        return fine + weight * upsample(correction, fine.shape)
+    for start in range(0, fine.shape[0], FUSE_ROWS):
+        stop = min(start + FUSE_ROWS, fine.shape[0])
+        part = _upsampled_rows(correction, fine.shape, start, stop)
+        part *= weight
+        fine[start:stop, ...] += part
+    return fine
+
+
+def _upsampled_rows(image, shape, start, stop):
+    """Rows ``start:stop`` of ``upsample(image, shape)``, from the rows of ``image`` they
+    depend on: an output row reads its own half-resolution row and a neighbour, so one
+    extra row on each side of the piece makes its rows those of the whole (only a piece's
+    own first and last rows see a repeated border)."""
+    low = max(start // 2 - 1, 0)
+    high = min((stop - 1) // 2 + 2, image.shape[0])
+    extra = shape[0] - 2 * image.shape[0] if high == image.shape[0] else 0
+    piece = upsample(image[low:high, ...], (2 * (high - low) + extra, *shape[1:]))
+    return piece[start - 2 * low : stop - 2 * low, ...]
 
 
 def fusion_weight(sigma):

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 from skimage import data
 from skimage.metrics import peak_signal_noise_ratio as psnr
 
+import skgate._multiscale as multiscale
 from skgate import EPLLRestorer, GaussianNoise, Inpainting, denoise_epll
 from skgate._multiscale import FUSION_WEIGHTS, downsample, fuse, fusion_weight, upsample
 
@@ -109,3 +110,36 @@ def test_scales_work_in_tiles_and_in_colour(noisy_and_clean):
     restored = denoise_epll(colour, 0.2, scales=2, channel_axis=-1)
     assert restored.shape == colour.shape
     assert np.all(np.isfinite(restored))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.integers(2, 40),
+    cols=st.integers(2, 12),
+    odd=st.tuples(st.integers(0, 1), st.integers(0, 1)),
+    strip=st.integers(1, 9),
+    channels=st.sampled_from([(), (3,)]),
+)
+def test_fuse_in_place_in_strips_equals_the_whole(rows, cols, odd, strip, channels):
+    """The in-place fusion, a few rows at a time, is the fusion of the whole image, at every
+    strip height and at odd sizes (whose last row repeats), and it writes into ``fine``."""
+    rng = np.random.default_rng(rows * 100 + cols)
+    shape = (2 * rows + odd[0], 2 * cols + odd[1], *channels)
+    fine = rng.random(shape)
+    coarse = rng.random((rows, cols, *channels))
+    expected = fuse(fine, coarse, 0.4)
+    target, saved = fine.copy(), multiscale.FUSE_ROWS
+    multiscale.FUSE_ROWS = strip
+    try:
+        fused = fuse(target, coarse, 0.4, overwrite_fine=True)
+    finally:
+        multiscale.FUSE_ROWS = saved
+    assert fused is target
+    np.testing.assert_allclose(fused, expected, rtol=0, atol=1e-12)
+
+
+def test_fuse_leaves_fine_alone_unless_told():
+    fine = np.random.default_rng(0).random((10, 12))
+    before = fine.copy()
+    fuse(fine, np.zeros((5, 6)), 0.5)
+    np.testing.assert_array_equal(fine, before)
