@@ -10,9 +10,10 @@ from ._blur import Blur
 from ._channel_stack import ChannelStack
 from ._functions import deblur_epll, demosaic_epll, denoise_epll, inpaint_epll
 from ._gating import ExactGating, FlatTailGating, Gating, NetworkGating
+from ._gaussian_noise import GaussianNoise
 from ._inpainting import Inpainting
 from ._kernels import gaussian_kernel, motion_kernel
-from ._likelihoods import GaussianNoise, Likelihood
+from ._likelihoods import Likelihood
 from ._local import LocalStatistics
 from ._mosaic import BayerMosaic, bayer_mask
 from ._network import GatingNetwork

@@ -37,10 +37,10 @@ from ._cli_support import (
     one_line,
 )
 from ._defaults import defaults_for
+from ._gaussian_noise import GaussianNoise
 from ._imageio import ImageFile, output_dtype, read_image, write_image
 from ._inpainting import Inpainting
 from ._kernels import parse_kernel
-from ._likelihoods import GaussianNoise
 from ._mosaic import DEMOSAIC_GATING, BayerMosaic
 from ._noise import estimate_noise_sigma
 from ._restorer import EPLLRestorer

@@ -11,7 +11,7 @@ from ._cli_support import (
     positive_int,
 )
 from ._defaults import defaults_for
-from ._likelihoods import GaussianNoise
+from ._gaussian_noise import GaussianNoise
 from ._mosaic import BAYER_PATTERNS
 
 __all__ = ["build_parser", "DEFAULT_CHUNKS"]

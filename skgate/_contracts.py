@@ -8,8 +8,8 @@ import numpy as np
 from ._backend import is_array, namespace
 from ._blur import Blur
 from ._channel_stack import ChannelStack
+from ._gaussian_noise import GaussianNoise
 from ._inpainting import Inpainting
-from ._likelihoods import GaussianNoise
 from ._mosaic import BayerMosaic
 
 _TESTED_LIKELIHOODS = (GaussianNoise, Blur, Inpainting)

@@ -11,8 +11,9 @@ the validation table it was chosen on. The penalty schedules are the likelihoods
 
 from ._blur import Blur
 from ._channel_stack import ChannelStack
+from ._gaussian_noise import GaussianNoise
 from ._inpainting import Inpainting
-from ._likelihoods import GaussianNoise, Likelihood
+from ._likelihoods import Likelihood
 
 __all__ = ["DEFAULTS", "defaults_for"]
 

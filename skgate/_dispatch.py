@@ -13,9 +13,9 @@ from ._backend import detached, is_array
 from ._blur import Blur
 from ._channel_stack import ChannelStack
 from ._colour import restore_channels
+from ._gaussian_noise import GaussianNoise
 from ._inpainting import Inpainting
 from ._lazy import is_dask_array, restore_lazy
-from ._likelihoods import GaussianNoise
 from ._mosaic import BayerMosaic
 
 __all__ = ["restore"]

@@ -14,9 +14,9 @@ from ._backend import is_array, namespace, to_numpy
 from ._blur import Blur
 from ._channel_stack import ChannelStack
 from ._docstrings import shares_parameters
+from ._gaussian_noise import GaussianNoise
 from ._inpainting import Inpainting
 from ._lazy import LazyInpainting, is_dask_array
-from ._likelihoods import GaussianNoise
 from ._mosaic import DEMOSAIC_GATING, BayerMosaic
 from ._noise import estimate_noise_sigma
 from ._restorer import EPLLRestorer

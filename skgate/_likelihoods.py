@@ -18,8 +18,9 @@ Every likelihood describes ``y = A x + n`` with white Gaussian noise ``n`` of st
 
 A new degradation (super-resolution, another noise model, ...) is a subclass implementing
 ``forward``, ``adjoint`` and, if no closed form exists, nothing else: the base class solves the
-image step by preconditioned conjugate gradients. This module holds the base class and
-Gaussian noise; blur (``skgate._blur``) and inpainting (``skgate._inpainting``) have their own.
+image step by preconditioned conjugate gradients. This module holds the base class;
+Gaussian noise (``skgate._gaussian_noise``), blur (``skgate._blur``) and inpainting
+(``skgate._inpainting``) have their own.
 """
 
 import copy
@@ -30,10 +31,10 @@ from scipy.sparse.linalg import LinearOperator, cg
 from sklearn.exceptions import ConvergenceWarning
 
 from ._backend import from_numpy, is_numpy, like, namespace, to_numpy
-from ._validation import MIN_SIGMA, check_image_2d, check_noise_level
+from ._validation import check_image_2d, check_noise_level
 from ._warnings import warn
 
-__all__ = ["Likelihood", "GaussianNoise"]
+__all__ = ["Likelihood"]
 
 
 class Likelihood(ABC):
@@ -443,50 +444,3 @@ class Likelihood(ABC):
             ``patch_size**2 / sigma**2`` (Zoran & Weiss).
         """
         return patch_size**2 / self.sigma**2
-
-
-class GaussianNoise(Likelihood):
-    """Additive white Gaussian noise: ``A = I``.
-
-    The image step is a per-pixel division.
-
-    Parameters
-    ----------
-    sigma : float
-        Standard deviation of the noise, in the units of the (float) image.
-
-    See Also
-    --------
-    skgate.Blur
-    skgate.Inpainting
-    skgate.denoise_epll
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> lik = GaussianNoise(sigma=0.1)
-    >>> y = np.zeros((4, 4))
-    >>> x = lik.solve(y, patch_sum=np.ones((4, 4)), coverage=np.ones((4, 4)), lam=1.0, beta=1.0)
-    >>> float(x[0, 0])
-    0.5
-    """
-
-    def forward(self, x):
-        return np.asarray(x)
-
-    def adjoint(self, r):
-        return np.asarray(r)
-
-    def solve(self, y, patch_sum, coverage, lam, beta, x0=None):
-        return (lam * y + beta * patch_sum) / (lam + beta * coverage)
-
-    def constant_gain(self):
-        return 1.0
-
-    def tile(self, window):
-        return self
-
-    def coarse(self):
-        # Four independent pixels of variance sigma^2 average to one of sigma^2 / 4; held at
-        # the smallest noise level the arithmetic takes (a negligible one either way).
-        return self.with_sigma(max(self.sigma / 2, MIN_SIGMA))

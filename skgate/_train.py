@@ -14,7 +14,7 @@ from sklearn.utils import check_random_state
 
 from ._docstrings import shares_parameters
 from ._gating import ExactGating, Gating
-from ._likelihoods import GaussianNoise
+from ._gaussian_noise import GaussianNoise
 from ._prior import GMMPatchPrior
 from ._restorer import EPLLRestorer
 from ._sampling import load_grey_image, sample_patches
