@@ -195,6 +195,10 @@ class PatchGrid:
         planes = np.empty((p, p, min(step, len(rows)), *blocks.shape[1:-2]), dtype=blocks.dtype)
         for start in range(0, len(rows), step):
             block = slice(start, min(start + step, len(rows)))
+            adds = p * p * len(_runs(rows[block])) * len(col_spans)
+            if blocks[block].size < SCATTER_VALUES_PER_ADD * adds:
+                _scatter_patches(out, blocks[block], rows[block], self.cols)
+                continue
             part = planes[:, :, : block.stop - block.start]
             _add_patches(out, blocks[block], rows[block], col_spans, _transposed_into(part))
         return out
@@ -223,6 +227,31 @@ class PatchGrid:
 AGGREGATION_BLOCK = 8192
 
 
+#: A block of patches is scattered with one ``np.bincount`` instead of its p^2 adds per run
+#: of grid rows and columns when it holds fewer values than this many per add: each add
+#: costs a few microseconds whatever its size (most of all the small ones of the coarse
+#: scales and of the snapped border runs), bincount a few nanoseconds per value (measured
+#: on a 2-core machine: 64 x 64 to 481 x 321 images, stride 1 and 3).
+SCATTER_VALUES_PER_ADD = 1024
+
+
+def _scatter_patches(out, blocks, rows, cols):
+    """Add ``blocks`` (grid rows x grid columns [x channels] x p x p) into ``out`` (NumPy)
+    with one ``np.bincount`` over the rows of ``out`` they cover."""
+    p = blocks.shape[-1]
+    channels = out.shape[2] if out.ndim == 3 else 1
+    width = out.shape[1]
+    top, height = rows[0], rows[-1] + p - rows[0]
+    offsets = np.arange(p)
+    row_index = (rows[:, None] - top + offsets) * width  # (grid rows, p)
+    col_index = cols[:, None] + offsets  # (grid columns, p)
+    pixel = row_index[:, None, :, None] + col_index[None, :, None, :]
+    index = pixel[:, :, None] * channels + np.arange(channels)[:, None, None]
+    sums = np.bincount(index.ravel(), weights=blocks.ravel(), minlength=height * width * channels)
+    region = out[top : top + height, ...]
+    region += sums.reshape(region.shape)
+
+
 def _transposed_into(planes):
     """A ``permute_dims`` for :func:`_add_patches` that copies into ``planes`` (reused),
     one grid row at a time: a transposing copy of a few hundred patches stays in the
@@ -248,12 +277,25 @@ def _add_patches(out, blocks, rows, col_spans, permute_dims):
     p = blocks.shape[-1]
     n = blocks.ndim
     planes = permute_dims(blocks, (n - 2, n - 1, *range(n - 2)))
+    add = _add_into_view if is_numpy(namespace(out)[0]) else _add_in_place
     for row_part, *row_run in _runs(rows):
         row_spans = [_span(*row_run, shift=a) for a in range(p)]
         for col_part, spans in col_spans:
+            part = planes[:, :, row_part, col_part, ...]
             for a, r in enumerate(row_spans):
                 for b, c in enumerate(spans):
-                    out[r, c, ...] += planes[a, b, row_part, col_part, ...]
+                    add(out, (r, c, ...), part[a, b, ...])
+
+
+def _add_into_view(out, index, values):
+    """``out[index] += values`` for NumPy, without the copy back that ``+=`` on a
+    subscript makes (a tenth of the time of a small add)."""
+    target = out[index]
+    np.add(target, values, out=target)
+
+
+def _add_in_place(out, index, values):
+    out[index] += values
 
 
 def shifted_offset(stride, iteration):

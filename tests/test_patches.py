@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from skimage.io import imsave
 
+import skgate._patches as patches_module
 from skgate._patches import (
     PatchGrid,
     aggregate_patches,
@@ -74,6 +75,48 @@ def test_average_of_own_patches_is_identity():
             image.shape, 5, stride
         )
         np.testing.assert_allclose(back, image, atol=1e-12)
+
+
+def naive_aggregate(Z, shape, p, rows, cols, channels):
+    out = np.zeros((*shape, *channels))
+    blocks = Z.reshape(len(rows), len(cols), *channels, p, p)
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            patch = np.moveaxis(blocks[i, j], 0, -1) if channels else blocks[i, j]
+            out[r : r + p, c : c + p, ...] += patch
+    return out
+
+
+@given(
+    height=st.integers(0, 30),
+    width=st.integers(0, 30),
+    stride=st.integers(1, 8),
+    offset=st.tuples(st.integers(0, 7), st.integers(0, 7)),
+    block=st.sampled_from([1, 5, 64, 8192]),
+    scatter=st.sampled_from([0, 1024, 10**9]),
+    channels=st.sampled_from([(), (3,)]),
+)
+@settings(max_examples=80, deadline=None)
+def test_blocked_aggregation_equals_a_loop_over_patches(
+    height, width, stride, offset, block, scatter, channels
+):
+    """Every block size (one grid row or more at a time, the last block short), stride,
+    offset and channel count adds each patch where it lies, by strided adds (``scatter``
+    0), by bincount (``scatter`` huge) or by the default's choice per block."""
+    p = 8
+    shape = (height + p, width + p)
+    grid = PatchGrid(shape, p, stride, offset, n_channels=channels[0] if channels else 1)
+    Z = np.random.default_rng(height * 31 + width).standard_normal(
+        (grid.n_patches, grid.n_features)
+    )
+    expected = naive_aggregate(Z, shape, p, grid.rows, grid.cols, channels)
+    saved = patches_module.AGGREGATION_BLOCK, patches_module.SCATTER_VALUES_PER_ADD
+    patches_module.AGGREGATION_BLOCK, patches_module.SCATTER_VALUES_PER_ADD = block, scatter
+    try:
+        out = grid.aggregate_into(np.zeros(grid.array_shape), Z)
+    finally:
+        patches_module.AGGREGATION_BLOCK, patches_module.SCATTER_VALUES_PER_ADD = saved
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
 
 
 def test_chunked_extraction_and_aggregation_equal_whole():
