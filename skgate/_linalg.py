@@ -79,7 +79,7 @@ def grouped_matmul(rows, labels, matrices, out=None, overwrite_rows=False):
     if not is_numpy(xp):
         ordered = xp.take(rows, order, axis=0)
         return xp.take(block_products(ordered, blocks, matrices), inverse, axis=0)
-    if overwrite_rows and out is not None and not np.shares_memory(rows, out):
+    if overwrite_rows and out is not None and not np.may_share_memory(rows, out):
         ordered = np.take(rows, order, axis=0, out=out, mode="clip")
         products = rows
     else:
