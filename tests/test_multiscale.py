@@ -1,3 +1,5 @@
+import tracemalloc
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -143,3 +145,41 @@ def test_fuse_leaves_fine_alone_unless_told():
     before = fine.copy()
     fuse(fine, np.zeros((5, 6)), 0.5)
     np.testing.assert_array_equal(fine, before)
+
+
+def test_in_place_fusion_needs_no_image_sized_temporary():
+    """The restorer's fusion of its own image allocates a few strips, not the three images'
+    worth of temporaries that the whole upsampled correction took (the peak of large
+    restorations)."""
+    rng = np.random.default_rng(0)
+    fine = rng.random((4096, 512))  # many strips of 256 rows
+    coarse = rng.random((2048, 256))
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        fuse(fine, coarse, 0.5, overwrite_fine=True)
+        _, in_place = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        fuse(fine, coarse, 0.5)
+        _, copying = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # the quarter-sized average and correction, and a strip's temporaries
+    assert in_place < 0.75 * fine.nbytes
+    assert copying > 3 * fine.nbytes
+
+
+def test_fusion_leaves_the_iterates_a_callback_kept(noisy_and_clean):
+    """A callback that keeps the arrays it is given (not copies) finds them unchanged after
+    the restoration: the fine scale's last iterate is fused into a new image then."""
+    noisy, _ = noisy_and_clean
+    kept, copies = [], []
+
+    def keep(iteration, beta, x):
+        kept.append(x)
+        copies.append(x.copy())
+
+    restored = EPLLRestorer(stride=3, scales=2).restore(noisy, GaussianNoise(0.2), callback=keep)
+    for x, copy in zip(kept, copies, strict=True):
+        np.testing.assert_array_equal(x, copy)
+    assert not np.shares_memory(restored, kept[-1])
