@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from skimage.io import imsave
 
-import skgate._patches as patches_module
+import skgate._aggregation as aggregation
 from skgate._patches import (
     PatchGrid,
     aggregate_patches,
@@ -110,12 +110,12 @@ def test_blocked_aggregation_equals_a_loop_over_patches(
         (grid.n_patches, grid.n_features)
     )
     expected = naive_aggregate(Z, shape, p, grid.rows, grid.cols, channels)
-    saved = patches_module.AGGREGATION_BLOCK, patches_module.SCATTER_VALUES_PER_ADD
-    patches_module.AGGREGATION_BLOCK, patches_module.SCATTER_VALUES_PER_ADD = block, scatter
+    saved = aggregation.AGGREGATION_BLOCK, aggregation.SCATTER_VALUES_PER_ADD
+    aggregation.AGGREGATION_BLOCK, aggregation.SCATTER_VALUES_PER_ADD = block, scatter
     try:
         out = grid.aggregate_into(np.zeros(grid.array_shape), Z)
     finally:
-        patches_module.AGGREGATION_BLOCK, patches_module.SCATTER_VALUES_PER_ADD = saved
+        aggregation.AGGREGATION_BLOCK, aggregation.SCATTER_VALUES_PER_ADD = saved
     np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
 
 
