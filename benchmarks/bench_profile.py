@@ -7,6 +7,7 @@ its seconds (median of ``--repeats`` runs), its share, and its rate: GFLOP/s for
 steps, GB/s of patch data for extraction and aggregation.
 
     python benchmarks/bench_profile.py [--gating network] [--stride 3] [--repeats 3]
+        [--mirrored 3]
 """
 
 import argparse
@@ -78,13 +79,28 @@ def profile_once(y, likelihood, gating_name, stride, max_patches=32768):
     return x, dict(seconds), patches
 
 
+def _mirrored(image, times):
+    """``image`` tiled ``times`` x ``times``, every other copy flipped so that the seams are
+    continuous (no edge a real photograph would not have)."""
+    rows = [image if i % 2 == 0 else image[::-1] for i in range(times)]
+    column = np.concatenate(rows, axis=0)
+    return np.concatenate([column if j % 2 == 0 else column[:, ::-1] for j in range(times)], axis=1)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gating", default="network", choices=["exact", "network"])
     parser.add_argument("--stride", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--mirrored",
+        type=int,
+        default=1,
+        help="the photograph mirrored N x N times: a larger image, whose patch chunks and "
+        "image no longer sit in a large cache (default: 1, the photograph itself)",
+    )
     args = parser.parse_args(argv)
-    clean = load_image(image_files(DATA / "bsds500-test200")[0])
+    clean = _mirrored(load_image(image_files(DATA / "bsds500-test200")[0]), args.mirrored)
     sigma = 25 / 255
     y = clean + sigma * np.random.default_rng(0).standard_normal(clean.shape)
     likelihood = GaussianNoise(sigma)
