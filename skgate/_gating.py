@@ -14,7 +14,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._backend import block_size, is_numpy, namespace, on_device
+from ._backend import block_size, is_numpy, namespace, on_accelerator, on_device
 from ._cache import cached
 from ._linalg import LOG_2PI
 from ._network import GatingNetwork
@@ -344,6 +344,9 @@ class NetworkGating(Gating):
     #: 32768 patches on a machine with 2 MB of L2 per core, where 2048-8192 measured alike;
     #: with 512 KB, 1024-4096 alike and 8192 slower).
     block = 2048
+    #: Patches per pass of another library on an accelerator, which needs large kernels to
+    #: fill its cores (the CPU's blocks, whatever the library, stay cache-sized).
+    accelerator_block = 32768
 
     def assign(self, patches, noise_var):
         key = float(noise_var)
@@ -375,7 +378,8 @@ class NetworkGating(Gating):
         head = on_device(self._moved, (key, "head"), head, xp, device)
         patches = xp.astype(patches, xp.float32, copy=False)
         parts = []
-        for block in _slices(patches.shape[0], block_size(self.block, device)):
+        rows = self.accelerator_block if on_accelerator(device) else self.block
+        for block in _slices(patches.shape[0], rows):
             part = patches[block, ...]
             r = part @ filters_t
             ones = xp.ones((r.shape[0], 1), dtype=r.dtype, device=device)
