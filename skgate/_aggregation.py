@@ -57,7 +57,8 @@ def add_patch_blocks(out, blocks, rows, cols):
     ]
     if not is_numpy(xp):
         # An accelerator gains nothing from blocking and pays a kernel launch per add.
-        _add_patches(out, blocks, rows, col_spans, xp.permute_dims)
+        planes = xp.permute_dims(blocks, _PLANES_AXES[blocks.ndim])
+        _add_planes(out, planes, arithmetic_runs(rows), col_spans, _add_in_place)
         return out
     # A few grid rows at a time, transposed so that each pixel offset inside the patch
     # is one contiguous plane: the p^2 adds then read whole cache lines of a block that
@@ -65,16 +66,21 @@ def add_patch_blocks(out, blocks, rows, cols):
     # 64-byte line and streamed the chunk from memory p^2 times: aggregation ran several
     # times slower on 2-core machines with less cache.)
     step = max(1, AGGREGATION_BLOCK // (len(cols) * n_channels))
-    planes = np.empty((p, p, min(step, len(rows)), *blocks.shape[1:-2]), dtype=blocks.dtype)
+    buffer = np.empty((p, p, min(step, len(rows)), *blocks.shape[1:-2]), dtype=blocks.dtype)
     for start in range(0, len(rows), step):
         block = slice(start, min(start + step, len(rows)))
-        adds = p * p * len(arithmetic_runs(rows[block])) * len(col_spans)
-        if blocks[block].size < SCATTER_VALUES_PER_ADD * adds:
+        row_runs = arithmetic_runs(rows[block])
+        if blocks[block].size < SCATTER_VALUES_PER_ADD * p * p * len(row_runs) * len(col_spans):
             _scatter_patches(out, blocks[block], rows[block], cols)
             continue
-        part = planes[:, :, : block.stop - block.start]
-        _add_patches(out, blocks[block], rows[block], col_spans, _transposed_into(part))
+        planes = _transposed_rows(blocks[block], buffer[:, :, : block.stop - block.start])
+        _add_planes(out, planes, row_runs, col_spans, _add_into_view)
     return out
+
+
+#: Axes that make patch blocks (grid rows x grid columns [x channels] x p x p) into planes
+#: (p x p x grid rows x grid columns [x channels]), by the blocks' number of dimensions.
+_PLANES_AXES = {4: (2, 3, 0, 1), 5: (3, 4, 0, 1, 2)}
 
 
 def _scatter_patches(out, blocks, rows, cols):
@@ -94,33 +100,23 @@ def _scatter_patches(out, blocks, rows, cols):
     region += sums.reshape(region.shape)
 
 
-def _transposed_into(planes):
-    """A ``permute_dims`` for :func:`_add_patches` that copies into ``planes`` (reused),
-    one grid row at a time: a transposing copy of a few hundred patches stays in the
-    fastest cache (a whole block's copy ran at half the speed)."""
-
-    def permute(part, axes):
-        row_axes = tuple(axis - 1 for axis in axes if axis != 0)
-        for i in range(part.shape[0]):
-            np.copyto(planes[:, :, i, ...], np.transpose(part[i, ...], row_axes))
-        return planes
-
-    return permute
+def _transposed_rows(blocks, planes):
+    """``blocks`` laid out as ``planes`` (a reused buffer), one grid row at a time: a
+    transposing copy of a few hundred patches stays in the fastest cache (a whole block's
+    copy ran at half the speed)."""
+    row_axes = tuple(axis - 1 for axis in _PLANES_AXES[blocks.ndim] if axis != 0)
+    for i in range(blocks.shape[0]):
+        np.copyto(planes[:, :, i, ...], np.transpose(blocks[i, ...], row_axes))
+    return planes
 
 
-def _add_patches(out, blocks, rows, col_spans, permute_dims):
-    """Add ``blocks`` (grid rows x grid columns [x channels] x p x p) at the grid rows
-    ``rows`` and the columns of ``col_spans`` (each run of grid columns with its p shifted
-    slices) into ``out``: one add per offset inside the patch, of all patches at once, from
-    the planes ``permute_dims(blocks, axes)`` (p x p x grid rows x grid columns
-    [x channels]). Grid positions are an arithmetic run (plus at most a snapped last one),
-    so each add is on strided views: no fancy indexing, and no pixel is hit twice within
-    one add."""
-    p = blocks.shape[-1]
-    n = blocks.ndim
-    planes = permute_dims(blocks, (n - 2, n - 1, *range(n - 2)))
-    add = _add_into_view if is_numpy(namespace(out)[0]) else _add_in_place
-    for row_part, *row_run in arithmetic_runs(rows):
+def _add_planes(out, planes, row_runs, col_spans, add):
+    """Add ``planes`` (p x p x grid rows x grid columns [x channels]) at the runs of grid
+    rows ``row_runs`` and the columns of ``col_spans`` (each run of grid columns with its p
+    shifted slices) into ``out``: one ``add`` per offset inside the patch, of all patches
+    at once."""
+    p = planes.shape[0]
+    for row_part, *row_run in row_runs:
         row_spans = [run_span(*row_run, shift=a) for a in range(p)]
         for col_part, spans in col_spans:
             part = planes[:, :, row_part, col_part, ...]
