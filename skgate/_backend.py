@@ -84,10 +84,13 @@ def on_accelerator(device):
     return not str(device).startswith("cpu")
 
 
-def block_size(base, device):
-    """Rows per block of a chunked kernel: ``base`` (sized for a CPU's caches) on the CPU,
-    eight times more on an accelerator, which needs large kernels to fill its cores."""
-    return 8 * base if on_accelerator(device) else base
+def block_size(base, device, accelerator=None):
+    """Rows per block of a chunked kernel: ``base`` (sized for a CPU's caches) on the CPU;
+    on an accelerator, which needs large kernels to fill its cores, ``accelerator`` rows
+    (default eight times ``base``)."""
+    if not on_accelerator(device):
+        return base
+    return 8 * base if accelerator is None else accelerator
 
 
 def detached(array):

@@ -14,7 +14,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._backend import block_size, is_numpy, namespace, on_accelerator, on_device
+from ._backend import block_size, is_numpy, namespace, on_device
 from ._cache import cached
 from ._linalg import LOG_2PI
 from ._network import GatingNetwork
@@ -378,7 +378,7 @@ class NetworkGating(Gating):
         head = on_device(self._moved, (key, "head"), head, xp, device)
         patches = xp.astype(patches, xp.float32, copy=False)
         parts = []
-        rows = self.accelerator_block if on_accelerator(device) else self.block
+        rows = block_size(self.block, device, accelerator=self.accelerator_block)
         for block in _slices(patches.shape[0], rows):
             part = patches[block, ...]
             r = part @ filters_t
