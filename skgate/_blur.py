@@ -6,6 +6,7 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
 from ._backend import is_array, namespace
+from ._docstrings import shares_parameters
 from ._likelihoods import Likelihood
 from ._validation import check_finite_values
 
@@ -41,6 +42,7 @@ def _filtered(image, response):
     return xp.fft.irfftn(spectrum, s=tuple(image.shape), axes=(0, 1))
 
 
+@shares_parameters(Likelihood)
 class Blur(Likelihood):
     """Convolution with ``kernel`` (periodic boundary) plus white Gaussian noise.
 
@@ -49,8 +51,7 @@ class Blur(Likelihood):
     kernel : (kh, kw) array_like
         Point-spread function: finite, with a positive sum (it is not renormalised). The
         centre is pixel ``(kh // 2, kw // 2)``, the middle for odd sizes.
-    sigma : float
-        Noise standard deviation.
+    .. parameters:: sigma
     boundary : {"periodic"}, default="periodic"
         How the blur treats the border. Only periodic (circular) convolution is supported; it
         lets the image step run with FFTs.

@@ -3,12 +3,14 @@ is a per-pixel division."""
 
 import numpy as np
 
+from ._docstrings import shares_parameters
 from ._likelihoods import Likelihood
 from ._validation import MIN_SIGMA
 
 __all__ = ["GaussianNoise"]
 
 
+@shares_parameters(Likelihood)
 class GaussianNoise(Likelihood):
     """Additive white Gaussian noise: ``A = I``.
 
@@ -16,8 +18,7 @@ class GaussianNoise(Likelihood):
 
     Parameters
     ----------
-    sigma : float
-        Standard deviation of the noise, in the units of the (float) image.
+    .. parameters:: sigma
 
     See Also
     --------
